@@ -1,0 +1,7 @@
+//! One module per area. Each area's owner keeps its module; `bench.rs` is
+//! shared and only dispatches.
+pub mod bench;
+pub mod eval;
+pub mod fp;
+pub mod nist;
+pub mod sim;

@@ -1,0 +1,72 @@
+//! `scomm`: one binary over the project's library crates. Each subcommand
+//! lives in `cmd/` and does little more than parse arguments, call a
+//! library and print.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(
+    name = "scomm",
+    version,
+    about = "Secure Communities, done openly: bookings -> FBI -> IDENT -> ICE -> jail, with the statistics",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: jurisdictions book arrestees, every agency acts, all persisted.
+    Simulate(cmd::sim::SimulateArgs),
+    /// Print the monthly statistics of a simulated (or live) database.
+    Report(cmd::sim::ReportArgs),
+    /// Fingerprint engine: extract, compare, templates.
+    Fp {
+        #[command(subcommand)]
+        command: cmd::fp::FpCommand,
+    },
+    /// Evaluations: FVC protocol (1:1), identification (1:N).
+    Eval {
+        #[command(subcommand)]
+        command: cmd::eval::EvalCommand,
+    },
+    /// ANSI/NIST-ITL transactions: dump, validate, extract.
+    Nist {
+        #[command(subcommand)]
+        command: cmd::nist::NistCommand,
+    },
+    /// WSQ greyscale fingerprint image codec.
+    Wsq {
+        #[command(subcommand)]
+        command: cmd::nist::WsqCommand,
+    },
+    /// Benchmarks printing figures (speed targets live here, not in tests).
+    Bench {
+        #[command(subcommand)]
+        command: cmd::bench::BenchCommand,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate(args) => cmd::sim::simulate(args),
+        Command::Report(args) => cmd::sim::report(args),
+        Command::Fp { command } => cmd::fp::run(command),
+        Command::Eval { command } => cmd::eval::run(command),
+        Command::Nist { command } => cmd::nist::run(command),
+        Command::Wsq { command } => cmd::nist::run_wsq(command),
+        Command::Bench { command } => cmd::bench::run(command),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
