@@ -1,1 +1,6 @@
-//! scomm-fingerprint
+//! The fingerprint engine: image loading, extraction stages, templates,
+//! 1:1 matching and evaluation. Knows nothing of agencies or storage.
+
+pub mod template;
+
+pub use template::{Minutia, MinutiaKind, Template, TEMPLATE_PPI};

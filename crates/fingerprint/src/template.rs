@@ -1,0 +1,43 @@
+//! The engine's minutiae template: what extraction produces, what the
+//! matcher consumes, and what the interchange formats (native, ISO/IEC
+//! 19794-2:2005, ANSI INCITS 378-2004) read and write.
+//!
+//! Coordinates are pixels at the engine's working resolution of 500 ppi
+//! (images at other resolutions are rescaled before extraction; imported
+//! templates are rescaled on import), origin top-left, x to the right, y down.
+
+/// Working resolution of every template, in pixels per inch.
+pub const TEMPLATE_PPI: u16 = 500;
+
+/// Ridge ending or bifurcation (ISO/ANSI also allow "other").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MinutiaKind {
+    Ending,
+    Bifurcation,
+    Other,
+}
+
+/// One minutia.
+///
+/// `direction` is in radians in [0, 2π), measured counter-clockwise from the
+/// positive x axis (as ISO/IEC 19794-2 does, with y pointing down in the
+/// image, so "counter-clockwise" is as seen on screen). For a ridge ending it
+/// points along the ridge away from the ending, into the ridge; for a bifurcation
+/// along the valley that ends there (the ISO convention).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Minutia {
+    pub x: u16,
+    pub y: u16,
+    pub direction: f32,
+    pub kind: MinutiaKind,
+    /// 0 (unknown / worst) to 100 (best), as in ISO/IEC 19794-2.
+    pub quality: u8,
+}
+
+/// A finger's minutiae and the size of the image they came from (at 500 ppi).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Template {
+    pub width: u16,
+    pub height: u16,
+    pub minutiae: Vec<Minutia>,
+}
