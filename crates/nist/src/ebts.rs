@@ -1,0 +1,1 @@
+//! EBTS profile (criminal tenprint submission and response).
