@@ -1,0 +1,65 @@
+//! Schema migrations, applied in order; `PRAGMA user_version` records how far.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+pub(crate) const TABLES: &[&str] = &[
+    "meta",
+    "message",
+    "pending",
+    "audit",
+    "booking_case",
+    "fbi_subject",
+    "ident_record",
+    "person",
+];
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the hub's records.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE message (
+        id INTEGER PRIMARY KEY,
+        from_party TEXT NOT NULL,
+        to_party TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        booking INTEGER,
+        sent_at INTEGER NOT NULL,
+        deliver_at INTEGER NOT NULL,
+        body TEXT NOT NULL);
+     CREATE INDEX message_booking ON message (booking);
+     CREATE TABLE pending (id INTEGER PRIMARY KEY REFERENCES message (id), deliver_at INTEGER NOT NULL);
+     CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id INTEGER NOT NULL REFERENCES message (id),
+        at INTEGER NOT NULL,
+        party TEXT NOT NULL,
+        booking INTEGER,
+        event TEXT NOT NULL);
+     CREATE INDEX audit_booking ON audit (booking);
+     CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+     CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+     CREATE TRIGGER message_immutable BEFORE UPDATE ON message BEGIN SELECT RAISE(ABORT, 'messages are immutable'); END;
+     CREATE TABLE booking_case (booking INTEGER PRIMARY KEY, ori TEXT NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE fbi_subject (fbi_number INTEGER PRIMARY KEY, sample INTEGER NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE ident_record (fin INTEGER PRIMARY KEY, sample INTEGER NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE person (sample INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+];
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
