@@ -187,10 +187,12 @@ impl<'a> ImageRecord<'a> {
                     record_type: t,
                     idc: u32::from(bytes[4]),
                     impression: Some(u32::from(bytes[5])),
+                    // Unused FGP bytes are 255; some writers pad with 0 instead.
                     positions: bytes[6..12]
                         .iter()
-                        .filter(|&&p| p != 255)
-                        .map(|&p| u32::from(p))
+                        .enumerate()
+                        .filter(|&(i, &p)| p != 255 && (i == 0 || p != 0))
+                        .map(|(_, &p)| u32::from(p))
                         .collect(),
                     width: u32::from(u16::from_be_bytes([bytes[13], bytes[14]])),
                     height: u32::from(u16::from_be_bytes([bytes[15], bytes[16]])),

@@ -9,6 +9,7 @@
 pub mod image;
 pub mod minutiae;
 mod parse;
+pub mod validate;
 mod write;
 
 pub use parse::MAX_RECORDS;

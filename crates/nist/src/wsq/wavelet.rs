@@ -368,7 +368,6 @@ pub(crate) fn join_lines(
 /// Analysis: split `len1` lines of `len2` samples of `old` into lowpass and highpass halves
 /// in `new` (highpass first when `inv`). Used by the encoder with odd-length filters.
 #[allow(clippy::too_many_arguments)]
-#[allow(dead_code)] // used by the encoder
 pub(crate) fn split_lines(
     new: &mut [f32],
     new_base: isize,

@@ -1,35 +1,307 @@
+//! `scomm nist ...` and `scomm wsq ...`: thin wrappers over the scomm-nist crate.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
 use clap::Subcommand;
+use scomm_nist::an2k::{Record, RS, US};
+use scomm_nist::{ebts, wsq, GreyImage, ImageRecord, Transaction};
 
 #[derive(Subcommand)]
 pub enum NistCommand {
-    /// Print the records and fields of a transaction (work in progress: see issue 5).
+    /// Print the records and fields of a transaction.
     Dump {
         /// ANSI/NIST-ITL file.
-        file: std::path::PathBuf,
+        file: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a transaction: structure, and the EBTS rules for TOT CAR and SRE.
+    Validate {
+        /// ANSI/NIST-ITL file.
+        file: PathBuf,
+    },
+    /// Write every image of a transaction to OUTDIR (PNG when decodable, else raw data).
+    Extract {
+        /// ANSI/NIST-ITL file.
+        file: PathBuf,
+        /// Output directory (created if absent).
+        outdir: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 pub enum WsqCommand {
-    /// Decode a WSQ file to PNG (work in progress: see issue 5).
-    Decode {
-        input: std::path::PathBuf,
-        output: std::path::PathBuf,
+    /// Decode a WSQ file to PNG.
+    Decode { input: PathBuf, output: PathBuf },
+    /// Encode an 8-bit greyscale PNG to WSQ.
+    Encode {
+        input: PathBuf,
+        output: PathBuf,
+        /// Target bit rate in bits per pixel (0.75 is the FBI's rate for 500 ppi).
+        #[arg(long, default_value_t = wsq::DEFAULT_BITRATE)]
+        bitrate: f32,
+        /// Resolution recorded in the NIST_COM comment.
+        #[arg(long, default_value_t = 500)]
+        ppi: u32,
     },
 }
 
 pub fn run(command: NistCommand) -> anyhow::Result<()> {
     match command {
-        NistCommand::Dump { file } => {
-            anyhow::bail!("nist dump {}: not built yet (issue 5)", file.display())
-        }
+        NistCommand::Dump { file, json } => dump(&file, json),
+        NistCommand::Validate { file } => validate(&file),
+        NistCommand::Extract { file, outdir } => extract(&file, &outdir),
     }
 }
 
 pub fn run_wsq(command: WsqCommand) -> anyhow::Result<()> {
     match command {
-        WsqCommand::Decode { input, .. } => {
-            anyhow::bail!("wsq decode {}: not built yet (issue 5)", input.display())
+        WsqCommand::Decode { input, output } => {
+            let data = read(&input)?;
+            let img =
+                wsq::decode(&data).with_context(|| format!("decoding {}", input.display()))?;
+            write_png(&output, &img)?;
+            println!(
+                "{}: {}x{} ppi {} -> {}",
+                input.display(),
+                img.width,
+                img.height,
+                ppi_text(img.ppi),
+                output.display()
+            );
+            Ok(())
+        }
+        WsqCommand::Encode {
+            input,
+            output,
+            bitrate,
+            ppi,
+        } => {
+            let mut img = read_png(&input)?;
+            img.ppi = Some(ppi);
+            let data = wsq::encode(&img, bitrate)?;
+            std::fs::write(&output, &data)
+                .with_context(|| format!("writing {}", output.display()))?;
+            let ratio = img.pixels.len() as f64 / data.len() as f64;
+            println!(
+                "{}: {}x{} -> {} ({} bytes, {ratio:.1}:1)",
+                input.display(),
+                img.width,
+                img.height,
+                output.display(),
+                data.len()
+            );
+            Ok(())
         }
     }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn parse(path: &Path) -> anyhow::Result<Transaction> {
+    let data = read(path)?;
+    Transaction::parse(&data).with_context(|| format!("parsing {}", path.display()))
+}
+
+fn ppi_text(ppi: Option<u32>) -> String {
+    ppi.map_or("unknown".into(), |p| p.to_string())
+}
+
+/// Field text with RS/US shown as their visible symbols; binary values as a byte count.
+fn show_value(number: u32, value: &[u8]) -> String {
+    let printable = value
+        .iter()
+        .all(|&b| b >= 0x20 || b == RS || b == US || b == b'\t' || b == b'\n' || b == b'\r');
+    if number == 999 || !printable || std::str::from_utf8(value).is_err() {
+        return format!("<{} bytes>", value.len());
+    }
+    String::from_utf8_lossy(value)
+        .replace(RS as char, "\u{241E}")
+        .replace(US as char, "\u{241F}")
+}
+
+fn image_summary<'a>(tx: &Transaction, index: usize, rec: &'a Record) -> Option<ImageRecord<'a>> {
+    let t1 = tx.type1()?;
+    ImageRecord::from_record(index, rec, t1.text(11).as_deref(), t1.text(12).as_deref()).ok()
+}
+
+fn dump(path: &Path, json: bool) -> anyhow::Result<()> {
+    let tx = parse(path)?;
+    if json {
+        let records: Vec<serde_json::Value> = tx
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, rec)| {
+                let mut obj = serde_json::json!({ "index": i + 1, "type": rec.record_type() });
+                match rec {
+                    Record::Tagged(t) => {
+                        obj["encoding"] = "tagged".into();
+                        obj["fields"] = t
+                            .fields
+                            .iter()
+                            .map(|f| {
+                                if f.number == 999 || std::str::from_utf8(&f.value).is_err() {
+                                    serde_json::json!({ "tag": f.tag, "binary_bytes": f.value.len() })
+                                } else {
+                                    serde_json::json!({ "tag": f.tag, "subfields": f.items() })
+                                }
+                            })
+                            .collect();
+                    }
+                    Record::Binary(b) => {
+                        obj["encoding"] = "binary".into();
+                        obj["length"] = b.bytes.len().into();
+                    }
+                }
+                if let Some(img) = image_summary(&tx, i + 1, rec) {
+                    obj["image"] = serde_json::json!({
+                        "idc": img.idc, "impression": img.impression, "positions": img.positions,
+                        "width": img.width, "height": img.height, "ppi": img.ppi,
+                        "compression": img.compression.code_text(), "data_bytes": img.data.len(),
+                    });
+                }
+                obj
+            })
+            .collect();
+        let out = serde_json::json!({ "file": path.display().to_string(), "version": tx.version(), "records": records });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} records, version {}",
+        path.display(),
+        tx.records.len(),
+        tx.version().map_or("?".into(), |v| format!("{v:04}"))
+    );
+    for (i, rec) in tx.records.iter().enumerate() {
+        match rec {
+            Record::Tagged(t) => {
+                println!(
+                    "record {}: Type-{} (tagged, {} fields)",
+                    i + 1,
+                    t.record_type,
+                    t.fields.len()
+                );
+                for f in &t.fields {
+                    println!("  {} = {}", f.tag, show_value(f.number, &f.value));
+                }
+            }
+            Record::Binary(b) => println!(
+                "record {}: Type-{} (binary, {} bytes)",
+                i + 1,
+                b.record_type,
+                b.bytes.len()
+            ),
+        }
+        if let Some(img) = image_summary(&tx, i + 1, rec) {
+            println!(
+                "  image: IDC {}, impression {:?}, positions {:?}, {}x{}, {} ppi, {}, {} data bytes",
+                img.idc,
+                img.impression,
+                img.positions,
+                img.width,
+                img.height,
+                ppi_text(img.ppi),
+                img.compression.code_text(),
+                img.data.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn validate(path: &Path) -> anyhow::Result<()> {
+    let tx = parse(path)?;
+    let findings = ebts::validate(&tx);
+    let tot = tx.type1().and_then(|t| t.text(4)).unwrap_or_default();
+    if findings.is_empty() {
+        println!(
+            "{}: valid (TOT {tot}, {} records)",
+            path.display(),
+            tx.records.len()
+        );
+        return Ok(());
+    }
+    for f in &findings {
+        println!("{f}");
+    }
+    bail!("{}: {} finding(s)", path.display(), findings.len())
+}
+
+fn extract(path: &Path, outdir: &Path) -> anyhow::Result<()> {
+    let tx = parse(path)?;
+    std::fs::create_dir_all(outdir).with_context(|| format!("creating {}", outdir.display()))?;
+    for img in ImageRecord::all(&tx)? {
+        let pos = img.positions.first().map_or("na".into(), |p| p.to_string());
+        let stem = format!(
+            "r{:02}_type{}_idc{}_pos{pos}",
+            img.record_index, img.record_type, img.idc
+        );
+        match img.decode_grey() {
+            Ok(grey) => {
+                let out = outdir.join(format!("{stem}.png"));
+                write_png(&out, &grey)?;
+                println!("{}", out.display());
+            }
+            Err(e) => {
+                let out = outdir.join(format!("{stem}.{}", img.compression.extension()));
+                std::fs::write(&out, img.data)
+                    .with_context(|| format!("writing {}", out.display()))?;
+                println!("{} (raw data: {e})", out.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn write_png(path: &Path, img: &GreyImage) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), img.width, img.height);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header()?;
+    writer.write_image_data(&img.pixels)?;
+    writer.finish()?;
+    Ok(())
+}
+
+/// Read an 8-bit PNG as grey (colour images take the first channel of grey-coded pixels
+/// or the luma of colour ones).
+pub fn read_png(path: &Path) -> anyhow::Result<GreyImage> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info()?;
+    let mut buf = vec![0; reader.output_buffer_size().context("PNG too large")?];
+    let info = reader.next_frame(&mut buf)?;
+    buf.truncate(info.buffer_size());
+    if info.bit_depth != png::BitDepth::Eight {
+        bail!(
+            "{}: {:?}-bit PNG (8-bit expected)",
+            path.display(),
+            info.bit_depth
+        );
+    }
+    let luma = |c: &[u8]| {
+        ((u32::from(c[0]) * 299 + u32::from(c[1]) * 587 + u32::from(c[2]) * 114 + 500) / 1000) as u8
+    };
+    let pixels = match info.color_type {
+        png::ColorType::Grayscale => buf,
+        png::ColorType::GrayscaleAlpha => buf.chunks(2).map(|c| c[0]).collect(),
+        png::ColorType::Rgb => buf.chunks(3).map(luma).collect(),
+        png::ColorType::Rgba => buf.chunks(4).map(luma).collect(),
+        other => bail!("{}: unsupported PNG colour type {other:?}", path.display()),
+    };
+    Ok(GreyImage {
+        width: info.width,
+        height: info.height,
+        ppi: None,
+        pixels,
+    })
 }
