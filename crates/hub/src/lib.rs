@@ -1,1 +1,240 @@
-//! scomm-hub
+//! The in-process transport of the embedded default: one delivery loop that
+//! carries messages between the agencies (and the world outside them) in
+//! (deliver_at, id) order, and persists each message's effects together with
+//! the mark that it was processed, in one transaction. Killed at any point
+//! and restarted on the same database, it continues exactly where the last
+//! commit left it.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+
+use scomm_domain::agency::{Ctx, HubState, Outbox, Ports};
+use scomm_domain::{Config, Dice, Envelope, Message, Party, SimTime};
+use scomm_store::{Store, StoreError};
+
+/// The parts of the world outside the system (courts, the calendar of
+/// arrests) that the simulator plays. It reads the hub state, never writes it.
+pub trait World {
+    fn handle(&mut self, env: &Envelope, state: &HubState, out: &mut Outbox);
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database meta {0:?} is missing or malformed: the database was not written by `scomm simulate`")]
+    Meta(&'static str),
+}
+
+/// Progress after each committed batch.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub processed: u64,
+    pub pending: usize,
+    pub now: SimTime,
+    pub bookings: usize,
+}
+
+pub struct Hub {
+    store: Store,
+    pub state: HubState,
+    queue: BinaryHeap<Reverse<(i64, u64)>>,
+    envelopes: HashMap<u64, Envelope>,
+    next_id: u64,
+    processed: u64,
+    config: Config,
+    dice: Dice,
+    /// Commit after this many messages (more is faster; a crash loses only uncommitted work).
+    pub batch: usize,
+    /// Stop (as if killed) after this many messages; for tests of recovery.
+    pub stop_after: Option<u64>,
+}
+
+impl Hub {
+    /// Load the hub's state and pending messages from the store.
+    pub fn open(store: Store, config: Config, dice: Dice) -> Result<Hub, HubError> {
+        let mut state = HubState::default();
+        for c in store.cases()? {
+            state.cases.insert(c.booking, c);
+        }
+        for s in store.subjects()? {
+            state.subjects.insert(s.fbi_number, s);
+        }
+        for r in store.ident_records()? {
+            state.ident.insert(r.fin, r);
+        }
+        let meta_u64 = |key: &'static str| -> Result<u64, HubError> {
+            match store.meta(key)? {
+                None => Ok(0),
+                Some(v) => v.parse().map_err(|_| HubError::Meta(key)),
+            }
+        };
+        state.next_fbi_number = meta_u64("next_fbi_number")?;
+        let next_id = meta_u64("next_message_id")?;
+        let processed = meta_u64("processed")?;
+        let mut hub = Hub {
+            store,
+            state,
+            queue: BinaryHeap::new(),
+            envelopes: HashMap::new(),
+            next_id,
+            processed,
+            config,
+            dice,
+            batch: 20_000,
+            stop_after: None,
+        };
+        for env in hub.store.pending()? {
+            hub.queue.push(Reverse((env.deliver_at.0, env.id)));
+            hub.envelopes.insert(env.id, env);
+        }
+        Ok(hub)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+    pub fn processed(&self) -> u64 {
+        self.processed
+    }
+
+    /// Send a message from outside the loop (the first calendar tick, an
+    /// ingested transaction); committed at once.
+    pub fn inject(
+        &mut self,
+        from: Party,
+        to: Party,
+        at: SimTime,
+        message: Message,
+    ) -> Result<u64, HubError> {
+        let env = self.envelope(from, to, at, at, message);
+        let tx = self.store.begin()?;
+        tx.insert_message(&env)?;
+        tx.set_meta("next_message_id", &self.next_id.to_string())?;
+        tx.commit()?;
+        let id = env.id;
+        self.enqueue(env);
+        Ok(id)
+    }
+
+    fn envelope(
+        &mut self,
+        from: Party,
+        to: Party,
+        sent_at: SimTime,
+        deliver_at: SimTime,
+        message: Message,
+    ) -> Envelope {
+        self.next_id += 1;
+        Envelope {
+            id: self.next_id,
+            from,
+            to,
+            sent_at,
+            deliver_at,
+            message,
+        }
+    }
+
+    fn enqueue(&mut self, env: Envelope) {
+        self.queue.push(Reverse((env.deliver_at.0, env.id)));
+        self.envelopes.insert(env.id, env);
+    }
+
+    /// Deliver messages until none is left (or `stop_after` is reached).
+    /// Returns the number of messages processed by this call.
+    pub fn run(
+        &mut self,
+        world: &mut dyn World,
+        ports: &mut dyn Ports,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<u64, HubError> {
+        let start = self.processed;
+        let mut out = Outbox::default();
+        loop {
+            if self.queue.is_empty() || self.stop_after.is_some_and(|n| self.processed - start >= n)
+            {
+                break;
+            }
+            let mut touched_cases = BTreeSet::new();
+            let mut touched_subjects = BTreeSet::new();
+            let mut now = SimTime(0);
+            let tx = self.store.begin()?;
+            let mut in_batch = 0;
+            while in_batch < self.batch
+                && !self.stop_after.is_some_and(|n| self.processed - start >= n)
+            {
+                let Some(Reverse((_, id))) = self.queue.pop() else {
+                    break;
+                };
+                let env = self.envelopes.remove(&id).expect("queued envelope is kept");
+                now = env.deliver_at;
+                out.clear();
+                if env.to == Party::World {
+                    world.handle(&env, &self.state, &mut out);
+                } else {
+                    let mut ctx = Ctx {
+                        now,
+                        from: env.from,
+                        config: &self.config,
+                        dice: &self.dice,
+                        ports,
+                        out: &mut out,
+                    };
+                    if let Err(e) = scomm_domain::handle(&env, &mut self.state, &mut ctx) {
+                        // A message that does not fit the protocol is recorded, not obeyed.
+                        out.audit(env.to, env.message.booking(), format!("rejected: {e}"));
+                    }
+                }
+                for line in &out.audit {
+                    tx.insert_audit(env.id, now.0, line)?;
+                }
+                for send in out.sends.drain(..) {
+                    self.next_id += 1;
+                    let new = Envelope {
+                        id: self.next_id,
+                        from: env.to,
+                        to: send.to,
+                        sent_at: now,
+                        deliver_at: send.deliver_at.max(now),
+                        message: send.message,
+                    };
+                    tx.insert_message(&new)?;
+                    self.queue.push(Reverse((new.deliver_at.0, new.id)));
+                    self.envelopes.insert(new.id, new);
+                }
+                touched_cases.extend(out.touched_cases.iter().copied());
+                touched_subjects.extend(out.touched_subjects.iter().copied());
+                tx.mark_processed(env.id)?;
+                self.processed += 1;
+                in_batch += 1;
+            }
+            for b in &touched_cases {
+                tx.put_case(&self.state.cases[b])?;
+            }
+            for f in &touched_subjects {
+                tx.put_subject(&self.state.subjects[f])?;
+            }
+            tx.set_meta("next_message_id", &self.next_id.to_string())?;
+            tx.set_meta("next_fbi_number", &self.state.next_fbi_number.to_string())?;
+            tx.set_meta("processed", &self.processed.to_string())?;
+            tx.commit()?;
+            progress(Progress {
+                processed: self.processed,
+                pending: self.queue.len(),
+                now,
+                bookings: self.state.cases.len(),
+            });
+        }
+        Ok(self.processed - start)
+    }
+}

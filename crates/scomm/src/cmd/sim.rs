@@ -1,16 +1,37 @@
+//! `scomm simulate`, `scomm report`, `scomm bench hub`.
+
 use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use scomm_domain::stats::{ByLevel, Row};
+use scomm_sim::{Options, Reported};
 
 #[derive(clap::Args)]
 pub struct SimulateArgs {
     /// Scenario file (TOML), e.g. scenarios/small.toml.
     #[arg(long)]
     pub scenario: PathBuf,
-    /// SQLite database to create or resume.
+    /// SQLite database to create, or to resume a killed run from.
     #[arg(long)]
     pub db: PathBuf,
-    /// Seed for every random draw of the run.
+    /// Seed for every random draw (default: the scenario's).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Commit after this many messages.
+    #[arg(long, default_value_t = 20_000)]
+    pub commit_every: usize,
+    /// Do not print the statistics at the end.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -18,19 +39,319 @@ pub struct ReportArgs {
     /// SQLite database written by `scomm simulate`.
     #[arg(long)]
     pub db: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(clap::Args)]
-pub struct BenchHubArgs {}
-
-pub fn simulate(_args: SimulateArgs) -> anyhow::Result<()> {
-    anyhow::bail!("simulate: not built yet (issue 2)")
+pub struct BenchHubArgs {
+    /// Scenario to run (default: scenarios/oct2010.toml).
+    #[arg(long, default_value = "scenarios/oct2010.toml")]
+    pub scenario: PathBuf,
+    /// Where to put the benchmark's database (deleted first).
+    #[arg(long, default_value = "target/bench-hub.db")]
+    pub db: PathBuf,
 }
 
-pub fn report(_args: ReportArgs) -> anyhow::Result<()> {
-    anyhow::bail!("report: not built yet (issue 2)")
+fn progress_bar() -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}").expect("valid template"),
+    );
+    pb
 }
 
-pub fn bench_hub(_args: BenchHubArgs) -> anyhow::Result<()> {
-    anyhow::bail!("bench hub: not built yet (issue 2)")
+fn run(args: &SimulateArgs) -> anyhow::Result<scomm_sim::RunSummary> {
+    let pb = progress_bar();
+    let opts = Options {
+        seed: args.seed,
+        commit_every: args.commit_every,
+    };
+    let summary = scomm_sim::simulate(&args.scenario, &args.db, &opts, |p| {
+        pb.set_message(format!(
+            "simulated {} | {} bookings | {} messages processed, {} pending",
+            p.now, p.bookings, p.processed, p.pending
+        ));
+        pb.tick();
+    })?;
+    pb.finish_and_clear();
+    Ok(summary)
+}
+
+pub fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let s = run(&args)?;
+    eprintln!(
+        "{} {}: {} bookings, {} messages processed in {:.1} s ({} identification)",
+        if s.resumed { "resumed" } else { "ran" },
+        args.scenario.display(),
+        s.bookings,
+        s.processed,
+        s.seconds,
+        s.mode
+    );
+    if !args.quiet {
+        let r = scomm_sim::report(&args.db)?;
+        print_table(&r);
+    }
+    Ok(())
+}
+
+pub fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let r = scomm_sim::report(&args.db)?;
+    match args.format {
+        Format::Table => print_table(&r),
+        Format::Csv => print_csv(&r),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json(&r)).context("report serialises")?
+        ),
+    }
+    Ok(())
+}
+
+fn json(r: &Reported) -> serde_json::Value {
+    serde_json::json!({
+        "scenario": r.scenario,
+        "seed": r.seed,
+        "scale": r.scale,
+        "identification_mode": r.mode,
+        "pending_messages": r.pending,
+        "rows": r.report.rows,
+        "total": r.report.total,
+        "summary": r.report.summary,
+        "published": r.published.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+    })
+}
+
+const COLUMNS: &[&str] = &[
+    "month",
+    "state",
+    "county",
+    "ori",
+    "submissions",
+    "forwarded",
+    "fwd_despite_opt_out",
+    "match_l1",
+    "match_l2",
+    "match_l3",
+    "match_nc",
+    "bookin_l1",
+    "bookin_l2",
+    "bookin_l3",
+    "bookin_nc",
+    "removed_l1",
+    "removed_l2",
+    "removed_l3",
+    "removed_nc",
+    "detainers",
+    "honoured",
+    "declined",
+    "holds_past_48h",
+    "citizens_matched",
+    "citizens_detained",
+    "citizens_in_ice",
+    "stale_matches",
+    "false_matches",
+    "median_h_to_iar",
+];
+
+fn levels(b: &ByLevel) -> [String; 4] {
+    [
+        b.l1.to_string(),
+        b.l2.to_string(),
+        b.l3.to_string(),
+        b.nc.to_string(),
+    ]
+}
+
+fn cells(r: &Row) -> Vec<String> {
+    let mut v = vec![
+        r.month.clone(),
+        r.state.clone(),
+        r.county.clone(),
+        r.ori.clone(),
+    ];
+    v.push(r.submissions.to_string());
+    v.push(r.forwarded_to_ident.to_string());
+    v.push(r.forwarded_despite_opt_out.to_string());
+    v.extend(levels(&r.ident_matches));
+    v.extend(levels(&r.ice_book_ins));
+    v.extend(levels(&r.removals));
+    for n in [
+        r.detainers_issued,
+        r.detainers_honoured,
+        r.detainers_declined,
+        r.holds_past_48h,
+        r.us_citizens_matched,
+        r.us_citizens_detained,
+        r.us_citizens_in_ice_custody,
+        r.stale_record_matches,
+        r.false_biometric_matches,
+    ] {
+        v.push(n.to_string());
+    }
+    v.push(
+        r.median_hours_booking_to_iar
+            .map(|h| format!("{h:.1}"))
+            .unwrap_or_else(|| "-".into()),
+    );
+    v
+}
+
+fn print_csv(r: &Reported) {
+    println!("{}", COLUMNS.join(","));
+    for row in r.report.rows.iter().chain(std::iter::once(&r.report.total)) {
+        let c: Vec<String> = cells(row)
+            .into_iter()
+            .map(|s| {
+                if s.contains(',') || s.contains('"') {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s
+                }
+            })
+            .collect();
+        println!("{}", c.join(","));
+    }
+}
+
+fn print_table(r: &Reported) {
+    println!(
+        "IDENT/IAFIS Interoperability Statistics: scenario {:?}, seed {}, {} identification, 1 synthetic person = {} people{}",
+        r.scenario,
+        r.seed,
+        r.mode,
+        r.scale,
+        if r.pending > 0 { format!(" (INCOMPLETE: {} messages pending; rerun simulate to finish)", r.pending) } else { String::new() }
+    );
+    let rows: Vec<Vec<String>> = r
+        .report
+        .rows
+        .iter()
+        .chain(std::iter::once(&r.report.total))
+        .map(cells)
+        .collect();
+    let heads = [
+        "month", "st", "county", "subm", "fwd", "m:L1", "m:L2", "m:L3", "m:NC", "in:L1", "in:L2",
+        "in:L3", "in:NC", "rm:L1", "rm:L2", "rm:L3", "rm:NC", "det", "hon", "decl", ">48h",
+        "USC m", "USC det", "USC ice", "stale", "false", "h>IAR",
+    ];
+    // Table columns: drop ORI and the opt-out count to keep it readable.
+    let pick = |row: &Vec<String>| -> Vec<String> {
+        row.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 3 && *i != 6)
+            .map(|(_, s)| s.clone())
+            .collect()
+    };
+    let table: Vec<Vec<String>> = rows.iter().map(pick).collect();
+    let widths: Vec<usize> = (0..heads.len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([heads[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i < 3 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "{}",
+        line(&heads.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    );
+    for row in &table {
+        println!("{}", line(row));
+    }
+    println!("(m: IDENT matches by level of charges; in: ICE book-ins and rm: removals by level of convictions; USC: US citizens, from ground truth)");
+    let s = &r.report.summary;
+    let t = &r.report.total;
+    println!();
+    println!("{:<58} {:>12} {:>12}", "", "simulated", "published");
+    let pubv = |k: &str| {
+        r.published
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| format!("{:.1}%", v * 100.0))
+            .unwrap_or_else(|| "-".into())
+    };
+    println!("{:<58} {:>12} {:>12}", "removals", s.removals, "-");
+    println!(
+        "{:<58} {:>11.1}% {:>12}",
+        "removals with no conviction (non-criminal)",
+        s.removals_non_criminal_share * 100.0,
+        pubv("removals_non_criminal_share")
+    );
+    println!(
+        "{:<58} {:>11.1}% {:>12}",
+        "removals non-criminal or Level 3",
+        s.removals_non_criminal_or_level3_share * 100.0,
+        pubv("removals_non_criminal_or_level3_share")
+    );
+    println!(
+        "{:<58} {:>11.1}% {:>12}",
+        "US citizens among ICE book-ins",
+        s.us_citizens_share_of_ice_book_ins * 100.0,
+        pubv("us_citizens_share_of_ice_book_ins")
+    );
+    println!(
+        "{:<58} {:>12} {:>12}",
+        "detainers issued / to US citizens",
+        format!("{} / {}", s.detainers_issued, s.us_citizens_with_detainers),
+        "-"
+    );
+    println!(
+        "{:<58} {:>12} {:>12}",
+        "holds past 48 hours", t.holds_past_48h, "-"
+    );
+    println!(
+        "{:<58} {:>12} {:>12}",
+        "false biometric matches / stale-record matches",
+        format!("{} / {}", t.false_biometric_matches, t.stale_record_matches),
+        "-"
+    );
+    println!(
+        "{:<58} {:>12} {:>12}",
+        "submissions forwarded despite an opt-out request", t.forwarded_despite_opt_out, "-"
+    );
+}
+
+pub fn bench_hub(args: BenchHubArgs) -> anyhow::Result<()> {
+    for ext in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{ext}", args.db.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+        }
+    }
+    let t = Instant::now();
+    let sim = SimulateArgs {
+        scenario: args.scenario.clone(),
+        db: args.db.clone(),
+        seed: None,
+        commit_every: 20_000,
+        quiet: true,
+    };
+    let s = run(&sim)?;
+    let wall = t.elapsed().as_secs_f64();
+    println!("scenario            {}", args.scenario.display());
+    println!("bookings            {}", s.bookings);
+    println!("messages            {}", s.processed);
+    println!("wall time           {wall:.2} s (setup, population, flow, durable SQLite commits)");
+    println!("bookings/s          {:.0}", s.bookings as f64 / wall);
+    println!("messages/s          {:.0}", s.processed as f64 / wall);
+    Ok(())
 }
