@@ -226,6 +226,7 @@ fn parse_name(s: &str) -> Name {
 fn finish(records: Vec<Record>) -> Transaction {
     let mut tx = Transaction { records };
     tx.update_cnt();
+    tx.fix_lengths();
     tx
 }
 

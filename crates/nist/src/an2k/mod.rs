@@ -219,6 +219,12 @@ impl Transaction {
         write::encode(self)
     }
 
+    /// Set every record's length field (LEN, or the binary header) to its encoded size.
+    /// Builders call this; a parsed file already has correct lengths.
+    pub fn fix_lengths(&mut self) {
+        write::fix_lengths(self)
+    }
+
     /// The Type-1 record.
     pub fn type1(&self) -> Option<&TaggedRecord> {
         self.records.first().and_then(Record::as_tagged)

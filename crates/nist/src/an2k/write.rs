@@ -45,7 +45,28 @@ fn len_without_len_value(rec: &TaggedRecord) -> usize {
         .sum()
 }
 
-fn encode_tagged(rec: &TaggedRecord, out: &mut Vec<u8>) {
+/// Set every record's length (LEN field or binary header) to the size it encodes to.
+pub(super) fn fix_lengths(tx: &mut Transaction) {
+    for rec in &mut tx.records {
+        match rec {
+            Record::Tagged(t) => {
+                let text = len_text(t);
+                if let Some(f) = t.fields.first_mut() {
+                    f.value = text;
+                }
+            }
+            Record::Binary(b) => {
+                let len = b.bytes.len() as u32;
+                if b.bytes.len() >= 4 {
+                    b.bytes[..4].copy_from_slice(&len.to_be_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// The LEN value to write: the held one if it is right, else the self-consistent one.
+fn len_text(rec: &TaggedRecord) -> Vec<u8> {
     let fixed = len_without_len_value(rec);
     let held = rec
         .fields
@@ -56,7 +77,7 @@ fn encode_tagged(rec: &TaggedRecord, out: &mut Vec<u8>) {
         .ok()
         .and_then(|s| s.parse::<usize>().ok())
         .is_some_and(|n| n == fixed + held.len());
-    let len_text: Vec<u8> = if held_ok {
+    if held_ok {
         held.to_vec()
     } else {
         // The LEN value's own digits count: find the width that is self-consistent.
@@ -69,7 +90,11 @@ fn encode_tagged(rec: &TaggedRecord, out: &mut Vec<u8>) {
             }
             digits = text.len();
         }
-    };
+    }
+}
+
+fn encode_tagged(rec: &TaggedRecord, out: &mut Vec<u8>) {
+    let len_text = len_text(rec);
     for (i, f) in rec.fields.iter().enumerate() {
         out.extend_from_slice(f.tag.as_bytes());
         out.push(b':');

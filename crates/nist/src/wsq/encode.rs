@@ -67,7 +67,8 @@ pub fn encode(img: &GreyImage, bitrate: f32) -> Result<Vec<u8>> {
     let q_tree = build_q_tree(&w_tree);
     decompose(&mut data, w, &w_tree)?;
     let var = variances(&data, w, &q_tree);
-    let (qbss, qzbs) = allocate_bits(&var, bitrate);
+    let (mut qbss, mut qzbs) = allocate_bits(&var, bitrate);
+    widen_bins_to_fit(&data, w, &q_tree, &mut qbss, &mut qzbs);
     let q = quantize(&data, w, &q_tree, &qbss, &qzbs);
     let sizes = block_sizes(&w_tree, &q_tree, &qbss);
     let (b1, rest) = q.split_at(sizes[0].min(q.len()));
@@ -246,6 +247,35 @@ fn allocate_bits(var: &[f32; 64], bitrate: f32) -> ([f32; 64], [f32; 64]) {
         qzbs[i] = (1.2 * f64::from(qbss[i])) as f32;
     }
     (qbss, qzbs)
+}
+
+/// At high bit rates the bins of low-frequency subbands become so narrow that quantised
+/// values would not fit the stream's 16-bit range (NBIS silently wraps them). Widen such
+/// bins just enough instead.
+fn widen_bins_to_fit(
+    data: &[f32],
+    w: usize,
+    q_tree: &[QNode; 64],
+    qbss: &mut [f32; 64],
+    qzbs: &mut [f32; 64],
+) {
+    const LIMIT: f32 = 32_000.0;
+    for (i, n) in q_tree.iter().enumerate().take(NUM_SUBBANDS) {
+        if qbss[i] == 0.0 {
+            continue;
+        }
+        let mut max = 0f32;
+        for row in 0..n.leny {
+            let start = (n.y + row) as usize * w + n.x as usize;
+            for &v in &data[start..start + n.lenx as usize] {
+                max = max.max(v.abs());
+            }
+        }
+        if max / qbss[i] + 1.0 > LIMIT {
+            qbss[i] = max / (LIMIT - 1.0);
+            qzbs[i] = (1.2 * f64::from(qbss[i])) as f32;
+        }
+    }
 }
 
 fn quantize(
