@@ -157,12 +157,7 @@ fn setup(
     }
     let counties: HashMap<String, String> = sc
         .counties()
-        .map(|c| {
-            (
-                c.jurisdiction.ori.to_string(),
-                c.jurisdiction.county.clone(),
-            )
-        })
+        .map(|c| (c.ori.to_string(), c.county.clone()))
         .collect();
     tx.set_meta("scenario_name", &sc.scenario.name)?;
     tx.set_meta("scenario_toml", text)?;

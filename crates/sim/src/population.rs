@@ -238,7 +238,7 @@ impl Population {
                     place_of_birth: if foreign {
                         ABROAD[dice.below("pob", s, 0, ABROAD.len() as u64) as usize].to_string()
                     } else {
-                        county.jurisdiction.ori.state().as_str().to_string()
+                        county.ori.state().as_str().to_string()
                     },
                 };
                 people.push(Person {

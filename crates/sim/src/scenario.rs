@@ -10,6 +10,7 @@ use std::path::Path;
 use scomm_domain::config::{IceConfig, Jurisdiction, LescConfig, StatePolicy, Timing};
 use scomm_domain::ids::{Ori, StateCode};
 use scomm_domain::offence::Catalogue;
+use scomm_domain::policy::DetainerPolicy;
 use scomm_domain::Config;
 
 #[derive(Debug, Deserialize, Clone)]
@@ -183,18 +184,54 @@ impl Default for CourtModel {
 #[serde(deny_unknown_fields)]
 pub struct StateEntry {
     pub code: StateCode,
-    #[serde(flatten)]
-    pub policy: StatePolicy,
+    #[serde(default = "yes")]
+    pub receive_idr: bool,
+    #[serde(default = "yes")]
+    pub receive_iar: bool,
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn all() -> DetainerPolicy {
+    DetainerPolicy::All
+}
+
+/// A county as written in a scenario (fields kept flat here so that an
+/// error points at the line of the field, not of the table).
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CountyEntry {
-    #[serde(flatten)]
-    pub jurisdiction: Jurisdiction,
+    pub ori: Ori,
+    pub county: String,
+    #[serde(default)]
+    pub activated: Option<NaiveDate>,
+    #[serde(default = "all")]
+    pub detainer_policy: DetainerPolicy,
+    #[serde(default = "yes")]
+    pub notify_release: bool,
+    #[serde(default)]
+    pub opt_out_requested: bool,
+    #[serde(default)]
+    pub overhold_share: f64,
     /// Synthetic people in this county (default: population.people_per_county).
     #[serde(default)]
     pub people: Option<u32>,
+}
+
+impl CountyEntry {
+    pub fn jurisdiction(&self) -> Jurisdiction {
+        Jurisdiction {
+            ori: self.ori.clone(),
+            county: self.county.clone(),
+            activated: self.activated,
+            detainer_policy: self.detainer_policy.clone(),
+            notify_release: self.notify_release,
+            opt_out_requested: self.opt_out_requested,
+            overhold_share: self.overhold_share,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +269,13 @@ impl Scenario {
         };
         let sc: Scenario = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            err(line, e.message().trim().to_string())
+            // Quote the line: it names the field (TOML's message alone may not).
+            let src = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .map(str::trim)
+                .unwrap_or("");
+            err(line, format!("`{src}`: {}", e.message().trim()))
         })?;
         // Semantic checks: each names the field and the line it is on.
         let find = |needle: &str| text.find(needle).map(|o| line_of(text, o)).unwrap_or(0);
@@ -363,7 +406,7 @@ impl Scenario {
         let mut seen = BTreeMap::new();
         for (i, c) in sc.county.iter().enumerate() {
             let line = line_of(text, c.span().start);
-            let j = &c.get_ref().jurisdiction;
+            let j = c.get_ref();
             if let Some(prev) = seen.insert(j.ori.clone(), line) {
                 return Err(err(
                     line,
@@ -382,11 +425,7 @@ impl Scenario {
         }
         for s in &sc.state {
             let code = &s.get_ref().code;
-            if !sc
-                .county
-                .iter()
-                .any(|c| &c.get_ref().jurisdiction.ori.state() == code)
-            {
+            if !sc.county.iter().any(|c| &c.get_ref().ori.state() == code) {
                 return Err(err(
                     line_of(text, s.span().start),
                     format!("state {code}: no county of this scenario is in it"),
@@ -408,12 +447,21 @@ impl Scenario {
         let states = self
             .state
             .iter()
-            .map(|s| (s.get_ref().code.clone(), s.get_ref().policy.clone()))
+            .map(|s| {
+                let s = s.get_ref();
+                (
+                    s.code.clone(),
+                    StatePolicy {
+                        receive_idr: s.receive_idr,
+                        receive_iar: s.receive_iar,
+                    },
+                )
+            })
             .collect();
         Config::new(
             self.county
                 .iter()
-                .map(|c| c.get_ref().jurisdiction.clone())
+                .map(|c| c.get_ref().jurisdiction())
                 .collect(),
             states,
             self.ice.clone(),
@@ -428,15 +476,15 @@ impl Scenario {
 
     pub fn county_name(&self, ori: &str) -> String {
         self.counties()
-            .find(|c| c.jurisdiction.ori.as_str() == ori)
-            .map(|c| c.jurisdiction.county.clone())
+            .find(|c| c.ori.as_str() == ori)
+            .map(|c| c.county.clone())
             .unwrap_or_default()
     }
 
     pub fn ori_index(&self) -> BTreeMap<Ori, usize> {
         self.counties()
             .enumerate()
-            .map(|(i, c)| (c.jurisdiction.ori.clone(), i))
+            .map(|(i, c)| (c.ori.clone(), i))
             .collect()
     }
 }

@@ -122,7 +122,7 @@ impl SimWorld {
                 let at = midnight.plus(self.dice.below("booked_at", id.0, k, DAY as u64) as i64);
                 let booking = Booking {
                     id,
-                    ori: county.jurisdiction.ori.clone(),
+                    ori: county.ori.clone(),
                     booked_at: at,
                     person: person.person.clone(),
                     charges,

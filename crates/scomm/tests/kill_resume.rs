@@ -1,0 +1,146 @@
+//! `scomm simulate` killed with SIGKILL at arbitrary points and run again on
+//! the same database ends with exactly the statistics of an uninterrupted run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn scomm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_scomm"))
+}
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/small.toml")
+}
+
+fn report(db: &Path) -> serde_json::Value {
+    let out = scomm()
+        .args(["report", "--format", "json", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "report failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn killed_and_resumed_run_matches_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.db");
+    let st = scomm()
+        .args(["simulate", "--quiet", "--scenario"])
+        .arg(scenario())
+        .arg("--db")
+        .arg(&whole)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let want = report(&whole);
+    assert_eq!(want["pending_messages"], 0);
+
+    let killed = dir.path().join("killed.db");
+    let mut interruptions = 0;
+    let mut wait_ms = 60;
+    for _ in 0..60 {
+        let mut child = scomm()
+            .args(["simulate", "--quiet", "--commit-every", "300", "--scenario"])
+            .arg(scenario())
+            .arg("--db")
+            .arg(&killed)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        match child.try_wait().unwrap() {
+            Some(status) => {
+                assert!(status.success());
+                break;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                interruptions += 1;
+                wait_ms += 40;
+            }
+        }
+    }
+    assert!(
+        interruptions >= 2,
+        "the run was never interrupted ({interruptions}); the test proves nothing"
+    );
+    let partial = report(&killed);
+    assert_eq!(partial["pending_messages"], 0, "the last run finished");
+    assert_eq!(
+        partial, want,
+        "statistics after {interruptions} kills differ from the uninterrupted run"
+    );
+}
+
+#[test]
+fn resuming_with_another_scenario_or_seed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let st = scomm()
+        .args(["simulate", "--quiet", "--scenario"])
+        .arg(scenario())
+        .arg("--db")
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = scomm()
+        .args(["simulate", "--quiet", "--seed", "99", "--scenario"])
+        .arg(scenario())
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("seed 2010") && err.contains("new --db"),
+        "{err}"
+    );
+}
+
+#[test]
+fn report_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let out = scomm()
+        .args(["simulate", "--scenario"])
+        .arg(scenario())
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("IDENT/IAFIS Interoperability Statistics") && table.contains("Travis"),
+        "{table}"
+    );
+    let csv = scomm()
+        .args(["report", "--format", "csv", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("month,state,county,ori,submissions"));
+    let cols = header.split(',').count();
+    assert!(lines.all(|l| l.split(',').count() == cols));
+    let missing = scomm()
+        .args(["report", "--db"])
+        .arg(dir.path().join("nope.db"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("does not exist"));
+}

@@ -1,0 +1,178 @@
+//! Scenario files: errors name file, line and field; runs are deterministic by seed.
+
+use std::path::Path;
+
+use scomm_sim::{report, simulate, Options, Scenario};
+
+fn small() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/small.toml"),
+    )
+    .unwrap()
+}
+
+fn err(text: &str) -> String {
+    Scenario::parse("bad.toml", text)
+        .err()
+        .expect("scenario should be rejected")
+        .to_string()
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    for name in ["small.toml", "oct2010.toml"] {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scenarios")
+            .join(name);
+        Scenario::load(&p).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+/// Apply `from -> to` to the small scenario; the error must start with
+/// `bad.toml:LINE:` where LINE holds `at` in the changed text, and contain `says`.
+fn check(from: &str, to: &str, at: &str, says: &[&str]) {
+    let text = small();
+    assert!(text.contains(from), "fixture lacks {from:?}");
+    let text = text.replacen(from, to, 1);
+    let line = text
+        .lines()
+        .position(|l| l.contains(at))
+        .unwrap_or_else(|| panic!("{at:?} not in text"))
+        + 1;
+    let e = err(&text);
+    assert!(
+        e.starts_with(&format!("bad.toml:{line}:")),
+        "want line {line} ({at:?}): {e}"
+    );
+    for s in says {
+        assert!(e.contains(s), "want {s:?} in: {e}");
+    }
+}
+
+#[test]
+fn errors_name_file_line_and_field() {
+    check(
+        "days = 92",
+        "days = \"many\"",
+        "days = ",
+        &["`days = \"many\"`", "expected u32"],
+    );
+    check(
+        "pickup_share = 0.9",
+        "pickup_shares = 0.9",
+        "pickup_shares",
+        &["pickup_shares"],
+    );
+    check(
+        "overstay = 0.035",
+        "overstay = 0.5",
+        "[population]",
+        &["add up to"],
+    );
+    check(
+        "homicide = 0.2",
+        "jaywalking = 0.2",
+        "jaywalking",
+        &["unknown offence kind \"jaywalking\""],
+    );
+    // A county's semantic errors point at its [[county]] header.
+    let text = small().replacen("ori = \"CA0190000\"", "ori = \"TX2270000\"", 1);
+    let fresno = text
+        .lines()
+        .position(|l| l.contains("county = \"Fresno\""))
+        .unwrap();
+    let header = text
+        .lines()
+        .take(fresno)
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| *l == "[[county]]")
+        .unwrap()
+        + 1;
+    let e = err(&text);
+    assert!(
+        e.starts_with(&format!(
+            "bad.toml:{header}: county[1]: ORI TX2270000 already used on line"
+        )),
+        "{e}"
+    );
+    check(
+        "ori = \"CA0190000\"",
+        "ori = \"CA01\"",
+        "ori = \"CA01\"",
+        &["CA01", "9 characters"],
+    );
+    check(
+        "scheme = \"2010-levels\"",
+        "scheme = \"1999\"",
+        "[ice]",
+        &["unknown priority scheme \"1999\"", "2014-pep"],
+    );
+    check(
+        "detainer_policy = \"judicial_warrant\"",
+        "detainer_policy = \"sometimes\"",
+        "sometimes",
+        &["sometimes"],
+    );
+    check(
+        "false_match_rate = 0.001",
+        "false_match_rate = 1.5",
+        "false_match_rate",
+        &["identification.false_match_rate = 1.5"],
+    );
+    check(
+        "mode = \"oracle\"",
+        "mode = \"engine\"",
+        "mode = ",
+        &["issue 4"],
+    );
+}
+
+#[test]
+fn runs_are_deterministic_by_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/small.toml");
+    let run = |name: &str, seed: u64| {
+        let db = dir.path().join(name);
+        simulate(
+            &path,
+            &db,
+            &Options {
+                seed: Some(seed),
+                commit_every: 5000,
+            },
+            |_| {},
+        )
+        .unwrap();
+        let r = report(&db).unwrap();
+        serde_json::to_string(&r.report.rows).unwrap()
+    };
+    let a = run("a.db", 1);
+    assert_eq!(a, run("b.db", 1));
+    assert_ne!(a, run("c.db", 2));
+}
+
+#[test]
+fn small_scenario_exercises_every_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/small.toml");
+    let db = dir.path().join("s.db");
+    simulate(&path, &db, &Options::default(), |_| {}).unwrap();
+    let r = report(&db).unwrap();
+    let t = &r.report.total;
+    assert_eq!(r.pending, 0);
+    assert!(t.submissions > 2000, "{t:?}");
+    assert!(
+        t.forwarded_to_ident < t.submissions,
+        "Fresno is activated mid-run"
+    );
+    assert!(
+        t.forwarded_despite_opt_out > 0,
+        "San Mateo asked to opt out and was forwarded anyway"
+    );
+    assert!(t.ident_matches.total() > 0 && t.detainers_issued > 0);
+    assert!(t.detainers_honoured > 0 && t.detainers_declined > 0);
+    assert!(t.ice_book_ins.total() > 0 && t.removals.total() > 0);
+    assert!(t.stale_record_matches > 0 && t.false_biometric_matches > 0);
+    assert!(t.median_hours_booking_to_iar.unwrap() > 0.5);
+}
