@@ -4,10 +4,16 @@ use clap::Subcommand;
 pub enum BenchCommand {
     /// Bookings per second through the whole flow (oracle mode, durable SQLite).
     Hub(super::sim::BenchHubArgs),
+    /// WSQ decode/encode of the tenprint images (optionally beside NBIS).
+    Wsq(super::nist::BenchWsqArgs),
+    /// ANSI/NIST-ITL parse, write and validate throughput.
+    Nist(super::nist::BenchNistArgs),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Hub(args) => super::sim::bench_hub(args),
+        BenchCommand::Wsq(args) => super::nist::bench_wsq(args),
+        BenchCommand::Nist(args) => super::nist::bench_nist(args),
     }
 }

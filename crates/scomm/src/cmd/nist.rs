@@ -305,3 +305,190 @@ pub fn read_png(path: &Path) -> anyhow::Result<GreyImage> {
         pixels,
     })
 }
+
+/// `scomm bench wsq`.
+#[derive(clap::Args)]
+pub struct BenchWsqArgs {
+    /// Directory of .wsq files with same-stem reference .png decodings.
+    #[arg(long, default_value = "../shared/data/wsq/jnbis-tenprint")]
+    dir: PathBuf,
+    /// Rounds over all files (the best round is reported).
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// A Python with the PyPI `wsq` package: times NBIS on the same files in the same run.
+    #[arg(long)]
+    nbis_python: Option<PathBuf>,
+    /// The side-by-side script.
+    #[arg(long, default_value = "scripts/nbis_wsq.py")]
+    nbis_script: PathBuf,
+}
+
+/// `scomm bench nist`.
+#[derive(clap::Args)]
+pub struct BenchNistArgs {
+    /// ANSI/NIST-ITL transaction to parse (a tenprint card by default).
+    #[arg(
+        long,
+        default_value = "../shared/data/ansi-nist/jnbis-nist-reference/type-14-tpcard-nqm.an2"
+    )]
+    file: PathBuf,
+    /// Seconds to spend on each measurement.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+}
+
+fn best_of<T>(rounds: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<f64> {
+    let mut best = f64::INFINITY;
+    for _ in 0..rounds.max(1) {
+        let t = std::time::Instant::now();
+        f()?;
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    Ok(best)
+}
+
+pub fn bench_wsq(args: BenchWsqArgs) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    let mut wsqs = Vec::new();
+    let mut images = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&args.dir)
+        .with_context(|| format!("reading {}", args.dir.display()))?
+        .collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        match p.extension().and_then(|x| x.to_str()) {
+            Some("wsq") => wsqs.push(read(&p)?),
+            Some("png") => images.push(read_png(&p)?),
+            _ => {}
+        }
+    }
+    if wsqs.is_empty() || images.is_empty() {
+        bail!(
+            "{}: needs .wsq files and their .png decodings",
+            args.dir.display()
+        );
+    }
+    let pixels: usize = images.iter().map(|i| i.pixels.len()).sum();
+    let mpx = pixels as f64 / 1e6;
+    let dec = best_of(args.rounds, || {
+        wsqs.iter()
+            .map(|d| Ok(wsq::decode(d)?))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let enc = best_of(args.rounds, || {
+        images
+            .iter()
+            .map(|i| Ok(wsq::encode(i, wsq::DEFAULT_BITRATE)?))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let dec_par = best_of(args.rounds, || {
+        wsqs.par_iter()
+            .map(|d| Ok(wsq::decode(d)?))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    let enc_par = best_of(args.rounds, || {
+        images
+            .par_iter()
+            .map(|i| Ok(wsq::encode(i, wsq::DEFAULT_BITRATE)?))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })?;
+    println!(
+        "WSQ, {} files, {mpx:.2} Mpx per round, best of {} rounds",
+        wsqs.len(),
+        args.rounds
+    );
+    println!(
+        "scomm decode, 1 thread        {:8.3} s  {:7.1} Mpx/s",
+        dec,
+        mpx / dec
+    );
+    println!(
+        "scomm encode 0.75, 1 thread   {:8.3} s  {:7.1} Mpx/s",
+        enc,
+        mpx / enc
+    );
+    println!(
+        "scomm decode, {} threads       {:8.3} s  {:7.1} Mpx/s",
+        rayon::current_num_threads(),
+        dec_par,
+        mpx / dec_par
+    );
+    println!(
+        "scomm encode, {} threads       {:8.3} s  {:7.1} Mpx/s",
+        rayon::current_num_threads(),
+        enc_par,
+        mpx / enc_par
+    );
+    if let Some(python) = &args.nbis_python {
+        let out = std::process::Command::new(python)
+            .arg(&args.nbis_script)
+            .arg("bench")
+            .arg(&args.dir)
+            .arg(args.rounds.to_string())
+            .output()
+            .with_context(|| format!("running {}", python.display()))?;
+        if !out.status.success() {
+            bail!(
+                "NBIS bench failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).context("NBIS bench output")?;
+        let (nd, ne) = (
+            v["decode_s"].as_f64().unwrap_or(f64::NAN),
+            v["encode_s"].as_f64().unwrap_or(f64::NAN),
+        );
+        println!(
+            "NBIS decode (PyPI wsq)        {:8.3} s  {:7.1} Mpx/s  (scomm 1 thread is {:.2}x)",
+            nd,
+            mpx / nd,
+            nd / dec
+        );
+        println!(
+            "NBIS encode (PyPI wsq)        {:8.3} s  {:7.1} Mpx/s  (scomm 1 thread is {:.2}x)",
+            ne,
+            mpx / ne,
+            ne / enc
+        );
+    }
+    Ok(())
+}
+
+pub fn bench_nist(args: BenchNistArgs) -> anyhow::Result<()> {
+    let data = read(&args.file)?;
+    let tx = Transaction::parse(&data)?;
+    let mb = data.len() as f64 / 1e6;
+    let measure = |f: &mut dyn FnMut() -> anyhow::Result<()>| -> anyhow::Result<f64> {
+        let start = std::time::Instant::now();
+        let mut n = 0u64;
+        while start.elapsed().as_secs_f64() < args.seconds || n == 0 {
+            f()?;
+            n += 1;
+        }
+        Ok(n as f64 * mb / start.elapsed().as_secs_f64())
+    };
+    let parse_rate = measure(&mut || {
+        std::hint::black_box(Transaction::parse(std::hint::black_box(&data))?);
+        Ok(())
+    })?;
+    let write_rate = measure(&mut || {
+        std::hint::black_box(tx.to_bytes());
+        Ok(())
+    })?;
+    let validate_rate = measure(&mut || {
+        std::hint::black_box(ebts::validate(&tx));
+        Ok(())
+    })?;
+    println!(
+        "{}: {} records, {:.3} MB",
+        args.file.display(),
+        tx.records.len(),
+        mb
+    );
+    println!("parse (no image decoding)   {parse_rate:9.1} MB/s");
+    println!("write                       {write_rate:9.1} MB/s");
+    println!("validate (structure + EBTS) {validate_rate:9.1} MB/s");
+    Ok(())
+}
