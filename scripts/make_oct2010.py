@@ -66,12 +66,12 @@ decision_hours_mean = 4.0
 [ice.lodge_share]
 "Level 1" = 1.0
 "Level 2" = 0.85
-"Level 3" = 0.7
-"Non-criminal" = 0.7
+"Level 3" = 0.38
+"Non-criminal" = 0.45
 
 [lesc]
 review_hours_mean = 1.5
-uscis_check_share = 0.35
+uscis_check_share = 0.5
 
 [identification]
 mode = "oracle"
@@ -88,7 +88,7 @@ visa_holder = 0.015
 overstay = 0.035
 entered_without_inspection = 0.05
 prior_removal = 0.01
-stale_record_share = 0.3
+stale_record_share = 0.2
 prior_record_share = 0.35
 prior_convictions_mean = 1.6
 noncitizen_arrest_factor = 0.9
@@ -124,7 +124,7 @@ illegal_reentry = 0.3
 
 [courts]
 felony_conviction_share = 0.7
-misdemeanor_conviction_share = 0.5
+misdemeanor_conviction_share = 0.6
 felony_disposition_days_mean = 60.0
 misdemeanor_disposition_days_mean = 20.0
 pretrial_release_share = 0.55
