@@ -4,8 +4,15 @@
 //! These follow the NBIS reference's sample order and single-precision arithmetic exactly:
 //! which sample each tap reads at the borders, the order of the additions, and `f32`
 //! rounding after every multiply and add. That is what makes the decoder's output identical
-//! to NBIS's, pixel for pixel. Indices are signed offsets into whole buffers and every read
-//! is bounds-checked: a hostile tree or filter length yields an error, never a panic.
+//! to NBIS's, pixel for pixel.
+//!
+//! Two stages, so each can be inspected: the border walk of the reference is run once per
+//! pass on one line, in line-relative sample positions, and recorded as a [`Program`] (for
+//! each output: which samples, which coefficients, in which order); the program is then run
+//! over every line. Every position a program touches is checked against the buffers before
+//! it runs, so a hostile tree or filter length yields an error, never a panic; and when every
+//! write stays inside its own line, lines that lie side by side in memory are run together
+//! (same arithmetic per line, vectorisable).
 
 use crate::{Error, Result};
 
@@ -13,25 +20,164 @@ fn out_of_range() -> Error {
     Error::Wsq("wavelet filter reads outside the image (bad filter or image size)".into())
 }
 
-#[inline(always)]
-fn rd(buf: &[f32], idx: isize) -> Result<f32> {
-    if idx < 0 {
-        return Err(out_of_range());
-    }
-    buf.get(idx as usize).copied().ok_or_else(out_of_range)
+/// What an output does with its taps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// `out = 0`, skipped when outside the buffer (the reference's one-past-the-line zero).
+    Zero,
+    /// `out = x0*c0; out += x1*c1; ...`
+    Set,
+    /// `out += (x0*c0)*s0; out += (x1*c1)*s1; ...`
+    Add,
 }
 
-#[inline(always)]
-fn wr(buf: &mut [f32], idx: isize) -> Result<&mut f32> {
-    if idx < 0 {
-        return Err(out_of_range());
+/// One tap: a line-relative sample position, a coefficient, a sign/scale factor.
+#[derive(Clone, Copy, Debug)]
+struct Tap {
+    pos: isize,
+    coef: f32,
+    sfac: f32,
+}
+
+/// The recorded filter walk of one line.
+#[derive(Default, Debug)]
+pub(crate) struct Program {
+    ops: Vec<(Kind, isize, std::ops::Range<usize>)>,
+    taps: Vec<Tap>,
+}
+
+impl Program {
+    fn push(&mut self, kind: Kind, out: isize, taps: &[Tap]) {
+        let start = self.taps.len();
+        self.taps.extend_from_slice(taps);
+        self.ops.push((kind, out, start..self.taps.len()));
     }
-    buf.get_mut(idx as usize).ok_or_else(out_of_range)
+
+    /// Run over `len1` lines: line `k` reads `old[old_base + k*pitch + pos*stride]` and writes
+    /// `new[new_base + k*pitch + out*stride]`.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &self,
+        new: &mut [f32],
+        new_base: isize,
+        old: &[f32],
+        old_base: isize,
+        len1: i32,
+        len2: i32,
+        pitch: isize,
+        stride: isize,
+    ) -> Result<()> {
+        if len1 <= 0 || self.ops.is_empty() {
+            return Ok(());
+        }
+        let last_line = (len1 - 1) as isize;
+        let in_range = |base: isize, lo: isize, hi: isize, len: usize| {
+            base + lo * stride >= 0 && base + last_line * pitch + hi * stride < len as isize
+        };
+        let (mut rlo, mut rhi) = (isize::MAX, isize::MIN);
+        for t in &self.taps {
+            rlo = rlo.min(t.pos);
+            rhi = rhi.max(t.pos);
+        }
+        let (mut wlo, mut whi) = (isize::MAX, isize::MIN);
+        for &(kind, out, _) in &self.ops {
+            if kind != Kind::Zero {
+                wlo = wlo.min(out);
+                whi = whi.max(out);
+            }
+        }
+        if (rlo <= rhi && !in_range(old_base, rlo, rhi, old.len()))
+            || (wlo <= whi && !in_range(new_base, wlo, whi, new.len()))
+        {
+            return Err(out_of_range());
+        }
+        let own_line = self
+            .ops
+            .iter()
+            .all(|&(_, out, _)| (0..len2 as isize).contains(&out));
+        if own_line && pitch == 1 {
+            self.run_lines_together(new, new_base, old, old_base, len1 as usize, stride);
+            return Ok(());
+        }
+        for line in 0..=last_line {
+            let (nb, ob) = (new_base + line * pitch, old_base + line * pitch);
+            for (kind, out, range) in &self.ops {
+                let at = nb + out * stride;
+                let taps = &self.taps[range.clone()];
+                match kind {
+                    Kind::Zero => {
+                        if at >= 0 && (at as usize) < new.len() {
+                            new[at as usize] = 0.0;
+                        }
+                    }
+                    Kind::Set => {
+                        let mut acc = old[(ob + taps[0].pos * stride) as usize] * taps[0].coef;
+                        for t in &taps[1..] {
+                            acc += old[(ob + t.pos * stride) as usize] * t.coef;
+                        }
+                        new[at as usize] = acc;
+                    }
+                    Kind::Add => {
+                        let mut acc = new[at as usize];
+                        for t in taps {
+                            acc += old[(ob + t.pos * stride) as usize] * t.coef * t.sfac;
+                        }
+                        new[at as usize] = acc;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lines adjacent in memory (pitch 1), every write inside its own line: run each op over
+    /// all lines at once. Per line, the operations and their order are unchanged.
+    fn run_lines_together(
+        &self,
+        new: &mut [f32],
+        new_base: isize,
+        old: &[f32],
+        old_base: isize,
+        n: usize,
+        stride: isize,
+    ) {
+        for (kind, out, range) in &self.ops {
+            let at = (new_base + out * stride) as usize;
+            let dst = &mut new[at..at + n];
+            let taps = &self.taps[range.clone()];
+            let row = |pos: isize| {
+                let s = (old_base + pos * stride) as usize;
+                &old[s..s + n]
+            };
+            match kind {
+                Kind::Zero => dst.fill(0.0),
+                Kind::Set => {
+                    let (c, src) = (taps[0].coef, row(taps[0].pos));
+                    for (d, &x) in dst.iter_mut().zip(src) {
+                        *d = x * c;
+                    }
+                    for t in &taps[1..] {
+                        let (c, src) = (t.coef, row(t.pos));
+                        for (d, &x) in dst.iter_mut().zip(src) {
+                            *d += x * c;
+                        }
+                    }
+                }
+                Kind::Add => {
+                    for t in taps {
+                        let (c, s, src) = (t.coef, t.sfac, row(t.pos));
+                        for (d, &x) in dst.iter_mut().zip(src) {
+                            *d += x * c * s;
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A walker over one subsampled channel (lowpass or highpass) of a line, reflecting at the
-/// ends. `first`/`last` are the channel's end samples; `left`/`right` say whether the end
-/// sample is repeated once (half-sample symmetry) before reflecting.
+/// ends: `first`/`last` are the channel's end samples.
 #[derive(Clone, Copy)]
 struct Edge {
     first: isize,
@@ -53,16 +199,21 @@ impl Synthesis<'_> {
     #[allow(clippy::too_many_arguments)]
     fn lowpass(
         &self,
-        old: &[f32],
+        out: &mut Vec<Tap>,
         e: Edge,
         start: isize,
         step: isize,
         left: bool,
         right: bool,
         tap: usize,
-    ) -> Result<f32> {
+    ) {
         let (mut px, mut pxstr, mut left, mut right) = (start, step, left, right);
-        let mut acc = rd(old, px)? * self.lo[tap];
+        out.clear();
+        out.push(Tap {
+            pos: px,
+            coef: self.lo[tap],
+            sfac: 1.0,
+        });
         let mut i = tap + 2;
         while i < self.lo.len() {
             if px == e.first {
@@ -82,18 +233,20 @@ impl Synthesis<'_> {
                 }
             }
             px += pxstr;
-            acc += rd(old, px)? * self.lo[i];
+            out.push(Tap {
+                pos: px,
+                coef: self.lo[i],
+                sfac: 1.0,
+            });
             i += 2;
         }
-        Ok(acc)
     }
 
-    /// Add one highpass output's taps onto `*out` (in tap order, as the reference does).
+    /// The taps one highpass output adds onto its sample (in the reference's order).
     #[allow(clippy::too_many_arguments)]
     fn highpass_add(
         &self,
-        old: &[f32],
-        out: &mut f32,
+        out: &mut Vec<Tap>,
         e: Edge,
         start: isize,
         step: isize,
@@ -102,9 +255,9 @@ impl Synthesis<'_> {
         tap: usize,
         mut sfac: f32,
         fhre: &mut i32,
-    ) -> Result<()> {
+    ) {
         let (mut px, mut pxstr, mut left, mut right) = (start, step, left, right);
-        let mut acc = *out;
+        out.clear();
         let mut i = tap;
         while i < self.hi.len() {
             if px == e.first {
@@ -135,12 +288,14 @@ impl Synthesis<'_> {
                     }
                 }
             }
-            acc += rd(old, px)? * self.hi[i] * sfac;
+            out.push(Tap {
+                pos: px,
+                coef: self.hi[i],
+                sfac,
+            });
             px += pxstr;
             i += 2;
         }
-        *out = acc;
-        Ok(())
     }
 }
 
@@ -228,23 +383,24 @@ pub(crate) fn join_lines(
         asym,
         da_ev,
     };
-    let (pstr, nstr) = (stride, -stride);
+    // Record one line in line-relative positions (stride 1), then run it over all lines.
+    let stride_1: isize = 1;
+    let (pstr, nstr) = (stride_1, -stride_1);
     let mut fhre: i32 = 0;
-    for line in 0..len1 as isize {
-        let mut limg = new_base + line * pitch;
-        let mut himg = limg;
+    let mut prog = Program::default();
+    let mut taps = Vec::new();
+    {
+        let stride = stride_1;
+        let mut limg: isize = 0;
+        let mut himg: isize = 0;
         // Zero the first two outputs: the highpass may add onto them before the lowpass
-        // writes them. The second may lie past a one-sample line's buffer: then skip it.
-        *wr(new, himg)? = 0.0;
-        if let Ok(v) = wr(new, himg + stride) {
-            *v = 0.0;
-        }
+        // writes them. The second may lie past a one-sample line's buffer: then skipped.
+        prog.push(Kind::Zero, himg, &[]);
+        prog.push(Kind::Zero, himg + stride, &[]);
         let (lopass, hipass) = if inv {
-            let h = old_base + line * pitch;
-            (h + stride * hlen as isize, h)
+            (stride * hlen as isize, 0)
         } else {
-            let l = old_base + line * pitch;
-            (l, l + stride * llen as isize)
+            (0, stride * llen as isize)
         };
         let le = Edge {
             first: lopass,
@@ -269,8 +425,8 @@ pub(crate) fn join_lines(
         let mut osfac = ssfac;
         for _ in 0..hlen {
             for tap in (0..=lstap).rev() {
-                let v = syn.lowpass(old, le, lspx, lspxstr, lle2, lre2, tap as usize)?;
-                *wr(new, limg)? = v;
+                syn.lowpass(&mut taps, le, lspx, lspxstr, lle2, lre2, tap as usize);
+                prog.push(Kind::Set, limg, &taps);
                 limg += stride;
             }
             if lspx == le.first {
@@ -285,10 +441,8 @@ pub(crate) fn join_lines(
             lstap = 1;
             for tap in (0..=hstap).rev() {
                 fhre = ofhre;
-                let out = wr(new, himg)?;
                 syn.highpass_add(
-                    old,
-                    out,
+                    &mut taps,
                     he,
                     hspx,
                     hspxstr,
@@ -297,7 +451,8 @@ pub(crate) fn join_lines(
                     tap as usize,
                     osfac,
                     &mut fhre,
-                )?;
+                );
+                prog.push(Kind::Add, himg, &taps);
                 himg += stride;
             }
             if hspx == he.first {
@@ -320,8 +475,8 @@ pub(crate) fn join_lines(
         };
         let mut tap = 1;
         while tap >= lstap {
-            let v = syn.lowpass(old, le, lspx, lspxstr, lle2, lre2, tap as usize)?;
-            *wr(new, limg)? = v;
+            syn.lowpass(&mut taps, le, lspx, lspxstr, lle2, lre2, tap as usize);
+            prog.push(Kind::Set, limg, &taps);
             limg += stride;
             tap -= 1;
         }
@@ -345,10 +500,8 @@ pub(crate) fn join_lines(
             if hsz != 2 {
                 fhre = ofhre;
             }
-            let out = wr(new, himg)?;
             syn.highpass_add(
-                old,
-                out,
+                &mut taps,
                 he,
                 hspx,
                 hspxstr,
@@ -357,12 +510,13 @@ pub(crate) fn join_lines(
                 tap as usize,
                 osfac,
                 &mut fhre,
-            )?;
+            );
+            prog.push(Kind::Add, himg, &taps);
             himg += stride;
             tap -= 1;
         }
     }
-    Ok(())
+    prog.run(new, new_base, old, old_base, len1, len2, pitch, stride)
 }
 
 /// Analysis: split `len1` lines of `len2` samples of `old` into lowpass and highpass halves
@@ -390,63 +544,69 @@ pub(crate) fn split_lines(
     let da_ev = len2 % 2 == 1;
     let loc = (lsz as isize - 1) / 2;
     let hoc = (hsz as isize - 1) / 2 - 1;
-    let (pstr, nstr) = (stride, -stride);
+    let (pstr, nstr) = (1isize, -1isize);
     let (llen, hlen) = if da_ev {
         ((len2 + 1) / 2, (len2 + 1) / 2 - 1)
     } else {
         (len2 / 2, len2 / 2)
     };
-    // Reflection about the end samples (whole-sample symmetry): walk toward the start,
-    // bounce at the first sample, bounce at the last.
-    let filter =
-        |old: &[f32], start: isize, step: isize, p0: isize, p1: isize, f: &[f32]| -> Result<f32> {
-            let (mut px, mut pxstr) = (start, step);
-            let mut acc = rd(old, px)? * f[0];
-            for &c in &f[1..] {
-                if px == p0 {
-                    pxstr = pstr;
-                }
-                if px == p1 {
-                    pxstr = nstr;
-                }
-                px += pxstr;
-                acc += rd(old, px)? * c;
+    let (p0, p1) = (0isize, len2 as isize - 1);
+    // Whole-sample symmetric reflection at the line ends, walking from `start`.
+    let record = |taps: &mut Vec<Tap>, start: isize, step: isize, f: &[f32]| {
+        let (mut px, mut pxstr) = (start, step);
+        taps.clear();
+        taps.push(Tap {
+            pos: px,
+            coef: f[0],
+            sfac: 1.0,
+        });
+        for &c in &f[1..] {
+            if px == p0 {
+                pxstr = pstr;
             }
-            Ok(acc)
-        };
-    for line in 0..len1 as isize {
-        let (mut lopass, mut hipass) = if inv {
-            let h = new_base + line * pitch;
-            (h + hlen as isize * stride, h)
-        } else {
-            let l = new_base + line * pitch;
-            (l, l + llen as isize * stride)
-        };
-        let p0 = old_base + line * pitch;
-        let p1 = p0 + (len2 as isize - 1) * stride;
-        let mut lspx = p0 + loc * stride;
-        let mut lspxstr = nstr;
-        let mut hspx = p0 + hoc * stride;
-        let mut hspxstr = nstr;
-        for _ in 0..hlen {
-            *wr(new, lopass)? = filter(old, lspx, lspxstr, p0, p1, lo)?;
-            lopass += stride;
-            *wr(new, hipass)? = filter(old, hspx, hspxstr, p0, p1, hi)?;
-            hipass += stride;
-            for _ in 0..2 {
-                if lspx == p0 {
-                    lspxstr = pstr;
-                }
-                lspx += lspxstr;
-                if hspx == p0 {
-                    hspxstr = pstr;
-                }
-                hspx += hspxstr;
+            if px == p1 {
+                pxstr = nstr;
             }
+            px += pxstr;
+            taps.push(Tap {
+                pos: px,
+                coef: c,
+                sfac: 1.0,
+            });
         }
-        if da_ev {
-            *wr(new, lopass)? = filter(old, lspx, lspxstr, p0, p1, lo)?;
+    };
+    let mut prog = Program::default();
+    let mut taps = Vec::new();
+    let (mut lopass, mut hipass) = if inv {
+        (hlen as isize, 0)
+    } else {
+        (0, llen as isize)
+    };
+    let mut lspx = p0 + loc;
+    let mut lspxstr = nstr;
+    let mut hspx = p0 + hoc;
+    let mut hspxstr = nstr;
+    for _ in 0..hlen {
+        record(&mut taps, lspx, lspxstr, lo);
+        prog.push(Kind::Set, lopass, &taps);
+        lopass += 1;
+        record(&mut taps, hspx, hspxstr, hi);
+        prog.push(Kind::Set, hipass, &taps);
+        hipass += 1;
+        for _ in 0..2 {
+            if lspx == p0 {
+                lspxstr = pstr;
+            }
+            lspx += lspxstr;
+            if hspx == p0 {
+                hspxstr = pstr;
+            }
+            hspx += hspxstr;
         }
     }
-    Ok(())
+    if da_ev {
+        record(&mut taps, lspx, lspxstr, lo);
+        prog.push(Kind::Set, lopass, &taps);
+    }
+    prog.run(new, new_base, old, old_base, len1, len2, pitch, stride)
 }
