@@ -42,6 +42,8 @@ pub struct Hub {
     envelopes: HashMap<u64, Envelope>,
     next_id: u64,
     processed: u64,
+    /// (deliver_at, id) of the last message processed.
+    cursor: (i64, u64),
     config: Config,
     dice: Dice,
     /// Commit after this many messages (more is faster; a crash loses only uncommitted work).
@@ -72,6 +74,7 @@ impl Hub {
         state.next_fbi_number = meta_u64("next_fbi_number")?;
         let next_id = meta_u64("next_message_id")?;
         let processed = meta_u64("processed")?;
+        let cursor = store.cursor()?;
         let mut hub = Hub {
             store,
             state,
@@ -79,6 +82,7 @@ impl Hub {
             envelopes: HashMap::new(),
             next_id,
             processed,
+            cursor,
             config,
             dice,
             batch: 20_000,
@@ -177,6 +181,11 @@ impl Hub {
                     break;
                 };
                 let env = self.envelopes.remove(&id).expect("queued envelope is kept");
+                debug_assert!(
+                    (env.deliver_at.0, env.id) > self.cursor,
+                    "delivery order is monotonic"
+                );
+                self.cursor = (env.deliver_at.0, env.id);
                 now = env.deliver_at;
                 out.clear();
                 if env.to == Party::World {
@@ -214,7 +223,6 @@ impl Hub {
                 }
                 touched_cases.extend(out.touched_cases.iter().copied());
                 touched_subjects.extend(out.touched_subjects.iter().copied());
-                tx.mark_processed(env.id)?;
                 self.processed += 1;
                 in_batch += 1;
             }
@@ -224,6 +232,7 @@ impl Hub {
             for f in &touched_subjects {
                 tx.put_subject(&self.state.subjects[f])?;
             }
+            tx.advance_cursor(self.cursor.0, self.cursor.1)?;
             tx.set_meta("next_message_id", &self.next_id.to_string())?;
             tx.set_meta("next_fbi_number", &self.state.next_fbi_number.to_string())?;
             tx.set_meta("processed", &self.processed.to_string())?;

@@ -1,5 +1,5 @@
 //! Durable records of the hub in SQLite: every message with its monotonic
-//! id, which are still pending, the append-only audit log, the case record
+//! id, the delivery cursor that says which are processed, the append-only audit log, the case record
 //! of each booking, the FBI and IDENT repositories, and the simulator's
 //! ground truth. Decides nothing about the flow.
 
@@ -10,7 +10,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use scomm_domain::agency::Subject;
 use scomm_domain::immigration::IdentRecord;
-use scomm_domain::{AuditLine, Case, Envelope};
+use scomm_domain::{AuditLine, Case, Envelope, Party, SimTime};
 
 mod schema;
 
@@ -29,6 +29,8 @@ pub enum StoreError {
         key: String,
         source: serde_json::Error,
     },
+    #[error("database: {0}")]
+    Corrupt(String),
     #[error("database schema version {found} is newer than this program knows ({known}); use a newer scomm")]
     TooNew { found: i64, known: i64 },
 }
@@ -73,6 +75,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The hub writes in large transactions over a working set of recent
+        // messages and cases: a 256 MiB page cache keeps it off the disk.
+        conn.pragma_update(None, "cache_size", -262_144)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let mut store = Store { conn };
         schema::migrate(&mut store.conn)?;
         Ok(store)
@@ -91,17 +97,61 @@ impl Store {
         })
     }
 
-    /// Messages not yet processed, in delivery order.
+    /// The delivery cursor: the (deliver_at, id) of the last processed message.
+    pub fn cursor(&self) -> Result<(i64, u64)> {
+        let get = |k: &str| -> Result<i64> {
+            Ok(self
+                .meta(k)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(i64::MIN))
+        };
+        Ok((get("cursor_deliver_at")?, get("cursor_id")?.max(0) as u64))
+    }
+
+    /// Messages not yet processed (after the cursor), in delivery order.
     pub fn pending(&self) -> Result<Vec<Envelope>> {
+        let (at, id) = self.cursor()?;
         let mut stmt = self.conn.prepare(
-            "SELECT m.id, m.body FROM pending p JOIN message m ON m.id = p.id ORDER BY p.deliver_at, p.id",
+            "SELECT id, from_party, to_party, sent_at, deliver_at, body FROM message
+             WHERE deliver_at > ?1 OR (deliver_at = ?1 AND id > ?2) ORDER BY deliver_at, id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map(params![at, id as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
         rows.map(|row| {
-            let (id, body) = row?;
-            decode("message", id, &body)
+            let (id, from, to, sent_at, deliver_at, body) = row?;
+            let party = |name: &str| {
+                Party::from_name(name).ok_or_else(|| {
+                    StoreError::Corrupt(format!("message {id}: unknown party {name:?}"))
+                })
+            };
+            Ok(Envelope {
+                id: id as u64,
+                from: party(&from)?,
+                to: party(&to)?,
+                sent_at: SimTime(sent_at),
+                deliver_at: SimTime(deliver_at),
+                message: decode("message", id, &body)?,
+            })
         })
         .collect()
+    }
+
+    /// How many messages are not yet processed.
+    pub fn pending_count(&self) -> Result<u64> {
+        let (at, id) = self.cursor()?;
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM message WHERE deliver_at > ?1 OR (deliver_at = ?1 AND id > ?2)",
+            params![at, id as i64],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     pub fn cases(&self) -> Result<Vec<Case>> {
@@ -173,7 +223,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Record a new message and put it in the pending set.
+    /// Record a new message. It must sort after the cursor (the hub ensures it).
     pub fn insert_message(&self, env: &Envelope) -> Result<()> {
         self.tx
             .prepare_cached(
@@ -187,21 +237,15 @@ impl Tx<'_> {
                 env.message.booking().map(|b| b.0 as i64),
                 env.sent_at.0,
                 env.deliver_at.0,
-                json(env)
+                json(&env.message)
             ])?;
-        self.tx
-            .prepare_cached("INSERT INTO pending (id, deliver_at) VALUES (?1, ?2)")?
-            .execute(params![env.id as i64, env.deliver_at.0])?;
         Ok(())
     }
 
-    /// Mark a message processed; false if it was not pending (processed before).
-    pub fn mark_processed(&self, id: u64) -> Result<bool> {
-        let n = self
-            .tx
-            .prepare_cached("DELETE FROM pending WHERE id = ?1")?
-            .execute([id as i64])?;
-        Ok(n == 1)
+    /// Mark every message up to (`deliver_at`, `id`) in delivery order processed.
+    pub fn advance_cursor(&self, deliver_at: i64, id: u64) -> Result<()> {
+        self.set_meta("cursor_deliver_at", &deliver_at.to_string())?;
+        self.set_meta("cursor_id", &id.to_string())
     }
 
     pub fn insert_audit(&self, message_id: u64, at: i64, line: &AuditLine) -> Result<()> {

@@ -28,7 +28,11 @@ const MIGRATIONS: &[&str] = &[
         deliver_at INTEGER NOT NULL,
         body TEXT NOT NULL);
      CREATE INDEX message_booking ON message (booking);
-     CREATE TABLE pending (id INTEGER PRIMARY KEY REFERENCES message (id), deliver_at INTEGER NOT NULL);
+     -- Delivery order. Messages are processed strictly in (deliver_at, id)
+     -- order and every new message sorts after the one being processed, so
+     -- the processed set is exactly the messages at or before a cursor
+     -- (meta cursor_deliver_at, cursor_id), advanced in each batch's transaction.
+     CREATE INDEX message_delivery ON message (deliver_at, id);
      CREATE TABLE audit (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         message_id INTEGER NOT NULL REFERENCES message (id),

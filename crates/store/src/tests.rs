@@ -26,13 +26,16 @@ fn messages_are_pending_until_processed_in_delivery_order() {
     let ids: Vec<u64> = s.pending().unwrap().iter().map(|e| e.id).collect();
     assert_eq!(ids, vec![2, 3, 1]);
     let tx = s.begin().unwrap();
-    assert!(tx.mark_processed(2).unwrap());
-    assert!(
-        !tx.mark_processed(2).unwrap(),
-        "second processing is refused"
-    );
+    tx.advance_cursor(10, 2).unwrap();
     tx.commit().unwrap();
-    assert_eq!(s.pending().unwrap().len(), 2);
+    let ids: Vec<u64> = s.pending().unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(
+        ids,
+        vec![3, 1],
+        "message 2 is processed, 3 (same time, later id) is not"
+    );
+    assert_eq!(s.pending_count().unwrap(), 2);
+    assert_eq!(s.pending().unwrap()[1], env(1, 50), "envelopes round trip");
     assert_eq!(s.count("message").unwrap(), 3);
 }
 
