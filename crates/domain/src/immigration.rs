@@ -164,7 +164,9 @@ pub fn removability(status: Status, convictions: &[Conviction]) -> Removability 
 mod tests {
     use super::*;
 
-    fn rec(enc: &[(EncounterKind, i64, Option<i64>)]) -> IdentRecord {
+    type Enc = (EncounterKind, i64, Option<i64>);
+
+    fn rec(enc: &[Enc]) -> IdentRecord {
         IdentRecord {
             fin: Fin(1),
             sample: SampleRef(1),
@@ -183,7 +185,7 @@ mod tests {
     fn status_from_record_table() {
         use EncounterKind::*;
         let now = SimTime(1000);
-        let table: &[(&[(EncounterKind, i64, Option<i64>)], Status)] = &[
+        let table: &[(&[Enc], Status)] = &[
             (&[(Visa, 10, Some(2000))], Status::VisaHolder),
             (&[(Visa, 10, Some(500))], Status::Overstay),
             (

@@ -48,8 +48,6 @@ pub struct Hub {
     dice: Dice,
     /// Commit after this many messages (more is faster; a crash loses only uncommitted work).
     pub batch: usize,
-    /// Stop (as if killed) after this many messages; for tests of recovery.
-    pub stop_after: Option<u64>,
 }
 
 impl Hub {
@@ -86,7 +84,6 @@ impl Hub {
             config,
             dice,
             batch: 20_000,
-            stop_after: None,
         };
         for env in hub.store.pending()? {
             hub.queue.push(Reverse((env.deliver_at.0, env.id)));
@@ -154,7 +151,7 @@ impl Hub {
         self.envelopes.insert(env.id, env);
     }
 
-    /// Deliver messages until none is left (or `stop_after` is reached).
+    /// Deliver messages until none is left.
     /// Returns the number of messages processed by this call.
     pub fn run(
         &mut self,
@@ -165,8 +162,7 @@ impl Hub {
         let start = self.processed;
         let mut out = Outbox::default();
         loop {
-            if self.queue.is_empty() || self.stop_after.is_some_and(|n| self.processed - start >= n)
-            {
+            if self.queue.is_empty() {
                 break;
             }
             let mut touched_cases = BTreeSet::new();
@@ -174,9 +170,7 @@ impl Hub {
             let mut now = SimTime(0);
             let tx = self.store.begin()?;
             let mut in_batch = 0;
-            while in_batch < self.batch
-                && !self.stop_after.is_some_and(|n| self.processed - start >= n)
-            {
+            while in_batch < self.batch {
                 let Some(Reverse((_, id))) = self.queue.pop() else {
                     break;
                 };

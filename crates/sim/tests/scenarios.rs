@@ -13,8 +13,7 @@ fn small() -> String {
 
 fn err(text: &str) -> String {
     Scenario::parse("bad.toml", text)
-        .err()
-        .expect("scenario should be rejected")
+        .expect_err("scenario should be rejected")
         .to_string()
 }
 

@@ -27,12 +27,11 @@ const MIGRATIONS: &[&str] = &[
         sent_at INTEGER NOT NULL,
         deliver_at INTEGER NOT NULL,
         body TEXT NOT NULL);
-     CREATE INDEX message_booking ON message (booking);
-     -- Delivery order. Messages are processed strictly in (deliver_at, id)
-     -- order and every new message sorts after the one being processed, so
-     -- the processed set is exactly the messages at or before a cursor
-     -- (meta cursor_deliver_at, cursor_id), advanced in each batch's transaction.
-     CREATE INDEX message_delivery ON message (deliver_at, id);
+     -- Messages are processed strictly in (deliver_at, id) order and every
+     -- new message sorts after the one being processed, so the processed set
+     -- is exactly the messages at or before a cursor (meta cursor_deliver_at,
+     -- cursor_id), advanced in each batch's transaction. No index on it: it is
+     -- read only on restart, and an index would cost every insert.
      CREATE TABLE audit (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         message_id INTEGER NOT NULL REFERENCES message (id),
