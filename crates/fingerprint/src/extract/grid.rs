@@ -1,0 +1,127 @@
+//! A plain row-major 2-D array, used for images and per-block fields.
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid<T> {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<T>,
+}
+
+impl<T: Copy + Default> Grid<T> {
+    pub fn new(width: usize, height: usize) -> Self {
+        Self::filled(width, height, T::default())
+    }
+}
+
+impl<T: Copy> Grid<T> {
+    pub fn filled(width: usize, height: usize, value: T) -> Self {
+        Grid {
+            width,
+            height,
+            data: vec![value; width * height],
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, x: usize, y: usize) -> T {
+        self.data[y * self.width + x]
+    }
+
+    #[inline]
+    pub fn set(&mut self, x: usize, y: usize, value: T) {
+        self.data[y * self.width + x] = value;
+    }
+
+    /// Value at (x, y) with coordinates clamped to the grid.
+    #[inline]
+    pub fn get_clamped(&self, x: isize, y: isize) -> T {
+        let x = x.clamp(0, self.width as isize - 1) as usize;
+        let y = y.clamp(0, self.height as isize - 1) as usize;
+        self.get(x, y)
+    }
+
+    pub fn map<U: Copy>(&self, f: impl Fn(T) -> U) -> Grid<U> {
+        Grid {
+            width: self.width,
+            height: self.height,
+            data: self.data.iter().map(|&v| f(v)).collect(),
+        }
+    }
+}
+
+impl Grid<f32> {
+    /// Bilinear sample at real coordinates (clamped at the borders).
+    pub fn sample(&self, x: f32, y: f32) -> f32 {
+        let x = x.clamp(0.0, (self.width - 1) as f32);
+        let y = y.clamp(0.0, (self.height - 1) as f32);
+        let x0 = x.floor() as usize;
+        let y0 = y.floor() as usize;
+        let x1 = (x0 + 1).min(self.width - 1);
+        let y1 = (y0 + 1).min(self.height - 1);
+        let fx = x - x0 as f32;
+        let fy = y - y0 as f32;
+        let top = self.get(x0, y0) * (1.0 - fx) + self.get(x1, y0) * fx;
+        let bottom = self.get(x0, y1) * (1.0 - fx) + self.get(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+}
+
+/// Separable Gaussian smoothing of a float grid (borders clamped).
+pub fn gaussian_blur(grid: &Grid<f32>, sigma: f32) -> Grid<f32> {
+    let radius = (sigma * 2.5).ceil().max(1.0) as isize;
+    let kernel: Vec<f32> = (-radius..=radius)
+        .map(|k| (-(k * k) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let sum: f32 = kernel.iter().sum();
+    let kernel: Vec<f32> = kernel.iter().map(|k| k / sum).collect();
+    let (w, h) = (grid.width, grid.height);
+    let mut tmp = Grid::new(w, h);
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (i, k) in kernel.iter().enumerate() {
+                acc += k * grid.get_clamped(x as isize + i as isize - radius, y as isize);
+            }
+            tmp.set(x, y, acc);
+        }
+    }
+    let mut out = Grid::new(w, h);
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0.0;
+            for (i, k) in kernel.iter().enumerate() {
+                acc += k * tmp.get_clamped(x as isize, y as isize + i as isize - radius);
+            }
+            out.set(x, y, acc);
+        }
+    }
+    out
+}
+
+/// Rescale an 8-bit image by `factor` (output = input * factor) with bilinear
+/// interpolation; when shrinking, each output pixel averages the input area it
+/// covers so that fine ridges do not alias.
+pub fn resample(image: &Grid<u8>, factor: f64) -> Grid<u8> {
+    let out_w = ((image.width as f64 * factor).round() as usize).max(1);
+    let out_h = ((image.height as f64 * factor).round() as usize).max(1);
+    let src = image.map(|v| v as f32);
+    let step = 1.0 / factor;
+    // Sub-samples per output pixel along each axis when shrinking.
+    let taps = step.ceil().max(1.0) as usize;
+    let mut out = Grid::new(out_w, out_h);
+    for oy in 0..out_h {
+        for ox in 0..out_w {
+            let mut acc = 0.0;
+            for sy in 0..taps {
+                for sx in 0..taps {
+                    let x = (ox as f64 + (sx as f64 + 0.5) / taps as f64) * step - 0.5;
+                    let y = (oy as f64 + (sy as f64 + 0.5) / taps as f64) * step - 0.5;
+                    acc += src.sample(x as f32, y as f32);
+                }
+            }
+            let v = acc / (taps * taps) as f32;
+            out.set(ox, oy, v.round().clamp(0.0, 255.0) as u8);
+        }
+    }
+    out
+}

@@ -1,0 +1,146 @@
+//! Minutiae extraction, as a chain of small named stages:
+//!
+//! 1. `resample`: scale to the 500 ppi working resolution;
+//! 2. `segment`: foreground mask per 8x8 block;
+//! 3. `orientation`: ridge orientation and coherence per block;
+//! 4. `frequency`: ridge period per block;
+//! 5. `enhance`: oriented band-pass filtering (separable Gabor);
+//! 6. `skeleton`: binarisation, speck removal, thinning;
+//! 7. `graph` + `minutiae`: skeleton graph, false-structure removal,
+//!    minutiae with direction and quality.
+//!
+//! `extract_stages` keeps every intermediate result so that `dump` can
+//! draw what the engine saw at each step.
+
+pub mod enhance;
+pub mod frequency;
+pub mod graph;
+pub mod grid;
+pub mod minutiae;
+pub mod orientation;
+pub mod segment;
+pub mod skeleton;
+
+use crate::template::{Minutia, Template, TEMPLATE_PPI};
+use grid::Grid;
+use orientation::OrientationField;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ExtractError {
+    #[error("image size {width}x{height} is outside 16..=8192 pixels per side")]
+    BadSize { width: usize, height: usize },
+    #[error("image has {actual} pixels, {width}x{height} needs {expected}")]
+    PixelCount {
+        width: usize,
+        height: usize,
+        expected: usize,
+        actual: usize,
+    },
+    #[error("resolution {0} dpi is outside the supported 150..=2000 dpi")]
+    BadDpi(f64),
+    #[error(
+        "image is {width}x{height} at 500 ppi, too small to hold a fingerprint (at least 64x64)"
+    )]
+    TooSmall { width: usize, height: usize },
+}
+
+/// Every intermediate result of one extraction.
+pub struct Stages {
+    /// Input at 500 ppi.
+    pub image: Grid<u8>,
+    pub mask: Grid<bool>,
+    pub border: Grid<u8>,
+    pub field: OrientationField,
+    pub period: Grid<f32>,
+    pub enhanced: Grid<f32>,
+    pub binary: Grid<bool>,
+    pub skeleton: Grid<bool>,
+    /// Skeleton graph after false-structure removal.
+    pub graph: graph::SkeletonGraph,
+    pub template: Template,
+}
+
+/// Extract a template from an 8-bit greyscale image (0 = black) scanned at `dpi`.
+pub fn extract(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    dpi: f64,
+) -> Result<Template, ExtractError> {
+    extract_stages(pixels, width, height, dpi).map(|s| s.template)
+}
+
+pub fn extract_stages(
+    pixels: &[u8],
+    width: usize,
+    height: usize,
+    dpi: f64,
+) -> Result<Stages, ExtractError> {
+    if !(16..=8192).contains(&width) || !(16..=8192).contains(&height) {
+        return Err(ExtractError::BadSize { width, height });
+    }
+    if pixels.len() != width * height {
+        return Err(ExtractError::PixelCount {
+            width,
+            height,
+            expected: width * height,
+            actual: pixels.len(),
+        });
+    }
+    if !dpi.is_finite() || !(150.0..=2000.0).contains(&dpi) {
+        return Err(ExtractError::BadDpi(dpi));
+    }
+    let input = Grid {
+        width,
+        height,
+        data: pixels.to_vec(),
+    };
+    let factor = TEMPLATE_PPI as f64 / dpi;
+    let image = if (factor - 1.0).abs() < 0.01 {
+        input
+    } else {
+        grid::resample(&input, factor)
+    };
+    if image.width < 64 || image.height < 64 {
+        return Err(ExtractError::TooSmall {
+            width: image.width,
+            height: image.height,
+        });
+    }
+    // Ridges bright: the filters then answer positive on ridges.
+    let inverted = image.map(|v| 255.0 - v as f32);
+    let grads = segment::block_gradients(&inverted);
+    let mask = segment::segment(&grads);
+    let border = segment::border_distance(&mask);
+    let field = orientation::orientation_field(&grads, &mask);
+    let period = frequency::ridge_period(&inverted, &field, &mask);
+    let region = segment::dilate(&mask);
+    let enhanced = enhance::enhance(&inverted, &field, &period, &region);
+    let binary = skeleton::binarise(&enhanced, &mask);
+    let skeleton = skeleton::thin(&binary);
+    let mut graph = graph::SkeletonGraph::build(&skeleton);
+    minutiae::remove_false_structures(&mut graph);
+    let mut candidates = minutiae::candidates(&graph, &field);
+    minutiae::remove_gaps(&mut candidates);
+    let found: Vec<Minutia> = minutiae::finish(&candidates, &field, &border);
+    let template = Template {
+        width: image.width.min(u16::MAX as usize) as u16,
+        height: image.height.min(u16::MAX as usize) as u16,
+        minutiae: found,
+    };
+    Ok(Stages {
+        image,
+        mask,
+        border,
+        field,
+        period,
+        enhanced,
+        binary,
+        skeleton,
+        graph,
+        template,
+    })
+}
+
+#[cfg(test)]
+mod tests;

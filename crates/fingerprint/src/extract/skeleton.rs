@@ -1,0 +1,123 @@
+//! Stage 6: binarisation and thinning. Ridges are where the enhanced image
+//! is positive; specks of ridge and pin-holes in ridges smaller than a few
+//! pixels are cleaned away, then ridges are thinned to one-pixel-wide,
+//! 8-connected lines by topology-preserving directional peeling.
+
+use super::grid::Grid;
+use super::segment::{label_regions, BLOCK};
+
+/// Connected ridge or valley specks below this many pixels are noise.
+const MIN_SPECK_PIXELS: usize = 24;
+
+pub fn binarise(enhanced: &Grid<f32>, mask: &Grid<bool>) -> Grid<bool> {
+    let mut ridges = Grid::filled(enhanced.width, enhanced.height, false);
+    for y in 0..enhanced.height {
+        for x in 0..enhanced.width {
+            if mask.get(x / BLOCK, y / BLOCK) && enhanced.get(x, y) > 0.0 {
+                ridges.set(x, y, true);
+            }
+        }
+    }
+    for value in [true, false] {
+        let (labels, sizes) = label_regions(&ridges, value);
+        for (r, &l) in ridges.data.iter_mut().zip(&labels.data) {
+            if l != 0 && sizes[l as usize] < MIN_SPECK_PIXELS {
+                *r = !value;
+            }
+        }
+    }
+    ridges
+}
+
+/// The 8 neighbours in ring order starting east, going towards +y (down).
+pub const RING: [(isize, isize); 8] = [
+    (1, 0),
+    (1, 1),
+    (0, 1),
+    (-1, 1),
+    (-1, 0),
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+];
+
+/// Bit mask of the 8-neighbourhood (bit i = RING[i]); outside counts as 0.
+#[inline]
+pub fn neighbourhood(grid: &Grid<bool>, x: usize, y: usize) -> u8 {
+    let mut bits = 0u8;
+    for (i, (dx, dy)) in RING.iter().enumerate() {
+        let (nx, ny) = (x as isize + dx, y as isize + dy);
+        if nx >= 0
+            && ny >= 0
+            && (nx as usize) < grid.width
+            && (ny as usize) < grid.height
+            && grid.get(nx as usize, ny as usize)
+        {
+            bits |= 1 << i;
+        }
+    }
+    bits
+}
+
+/// Yokoi's 8-connectivity number: 1 means removing the centre pixel keeps
+/// the topology of both ridge and background.
+fn connectivity_8(bits: u8) -> u32 {
+    let b = |i: usize| 1 - ((bits >> (i % 8)) & 1) as u32; // background indicator
+    [0, 2, 4, 6]
+        .iter()
+        .map(|&k| b(k) - b(k) * b(k + 1) * b(k + 2))
+        .sum()
+}
+
+/// Crossing number: half the number of ridge/background changes around the ring.
+pub fn crossing_number(bits: u8) -> u32 {
+    (0..8)
+        .filter(|&i| ((bits >> i) & 1) != ((bits >> ((i + 1) % 8)) & 1))
+        .count() as u32
+        / 2
+}
+
+/// Thin ridges to one-pixel lines. Each pass peels border pixels facing one
+/// direction (E, S, W, N) that are simple (removal changes no topology) and
+/// not line ends, until nothing changes.
+pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
+    let mut deletable = [[false; 256]; 4];
+    for (d, table) in deletable.iter_mut().enumerate() {
+        let facing = [0usize, 2, 4, 6][d];
+        for (bits, entry) in table.iter_mut().enumerate() {
+            let bits = bits as u8;
+            let open_side = (bits >> facing) & 1 == 0;
+            *entry = open_side && bits.count_ones() >= 2 && connectivity_8(bits) == 1;
+        }
+    }
+    let mut skeleton = ridges.clone();
+    let mut candidates: Vec<usize> = (0..skeleton.data.len())
+        .filter(|&i| skeleton.data[i])
+        .collect();
+    loop {
+        let mut changed = false;
+        let mut marked = Vec::new();
+        for table in &deletable {
+            // Mark on the image as it was before this pass (so a pass peels
+            // one layer, not a whole ridge), then delete each marked pixel
+            // only if it is still removable (so topology is kept).
+            marked.clear();
+            marked.extend(candidates.iter().copied().filter(|&i| {
+                skeleton.data[i]
+                    && table
+                        [neighbourhood(&skeleton, i % skeleton.width, i / skeleton.width) as usize]
+            }));
+            for &i in &marked {
+                if table[neighbourhood(&skeleton, i % skeleton.width, i / skeleton.width) as usize]
+                {
+                    skeleton.data[i] = false;
+                    changed = true;
+                }
+            }
+        }
+        candidates.retain(|&i| skeleton.data[i]);
+        if !changed {
+            return skeleton;
+        }
+    }
+}

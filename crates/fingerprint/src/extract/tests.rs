@@ -1,0 +1,215 @@
+//! Stage tests on generated images with known ridge direction, period and
+//! minutiae.
+
+use std::f32::consts::PI;
+
+use super::grid::Grid;
+use super::*;
+use crate::synthetic::{Pattern, Singularity};
+use crate::MinutiaKind;
+
+fn axis_difference(a: f32, b: f32) -> f32 {
+    let d = (a - b).rem_euclid(PI);
+    d.min(PI - d)
+}
+
+fn stages_of(pattern: &Pattern) -> Stages {
+    extract_stages(&pattern.render(), pattern.width, pattern.height, 500.0).expect("extraction")
+}
+
+#[test]
+fn segmentation_keeps_the_finger_and_drops_the_background() {
+    let stages = stages_of(&Pattern::straight(320, 360, 9.0, 0.3));
+    let mask = &stages.mask;
+    let (bw, bh) = (mask.width, mask.height);
+    assert!(mask.get(bw / 2, bh / 2), "centre must be foreground");
+    for (x, y) in [(0, 0), (bw - 1, 0), (0, bh - 1), (bw - 1, bh - 1)] {
+        assert!(!mask.get(x, y), "corner block ({x},{y}) must be background");
+    }
+    let share = mask.data.iter().filter(|&&m| m).count() as f32 / mask.data.len() as f32;
+    // The ellipse covers π·0.42·0.45 ≈ 59 % of the image.
+    assert!((0.4..0.7).contains(&share), "foreground share {share}");
+}
+
+#[test]
+fn orientation_follows_the_ridges() {
+    for wave in [0.0f32, 0.7, 1.6, 2.5] {
+        let stages = stages_of(&Pattern::straight(300, 300, 9.0, wave));
+        let ridge = wave + PI / 2.0;
+        for (x, y) in [(150.0, 150.0), (120.0, 170.0), (180.0, 130.0)] {
+            let got = stages.field.pixel_angle(x, y);
+            assert!(
+                axis_difference(got, ridge) < 0.06,
+                "wave {wave}: ridge angle {got} vs {ridge}"
+            );
+            assert!(stages.field.pixel_coherence(x, y) > 0.8);
+        }
+    }
+}
+
+#[test]
+fn ridge_period_is_measured() {
+    for period in [7.0f32, 9.0, 12.0] {
+        let stages = stages_of(&Pattern::straight(300, 300, period, 0.4));
+        let got = stages
+            .period
+            .get(stages.period.width / 2, stages.period.height / 2);
+        assert!(
+            (got - period).abs() < 0.5,
+            "period {period}: measured {got}"
+        );
+    }
+}
+
+#[test]
+fn enhancement_is_positive_on_ridges_and_negative_in_valleys() {
+    let pattern = Pattern::straight(300, 300, 10.0, 0.0);
+    let stages = stages_of(&pattern);
+    let image = pattern.render();
+    let (mut agree, mut total) = (0, 0);
+    for y in 100..200 {
+        for x in 100..200 {
+            let v = image[y * 300 + x];
+            if !(60..=200).contains(&v) {
+                total += 1;
+                if (v < 60) == (stages.enhanced.get(x, y) > 0.0) {
+                    agree += 1;
+                }
+            }
+        }
+    }
+    assert!(agree as f32 > 0.97 * total as f32, "{agree} of {total}");
+}
+
+#[test]
+fn thinning_gives_one_pixel_lines_that_stay_connected() {
+    let mut bar = Grid::filled(60, 30, false);
+    for y in 10..17 {
+        for x in 5..55 {
+            bar.set(x, y, true);
+        }
+    }
+    let thin = skeleton::thin(&bar);
+    let pixels: Vec<(usize, usize)> = (0..30)
+        .flat_map(|y| (0..60).map(move |x| (x, y)))
+        .filter(|&(x, y)| thin.get(x, y))
+        .collect();
+    assert!(pixels.len() >= 40, "skeleton too short: {}", pixels.len());
+    for x in 10..50 {
+        assert_eq!(
+            pixels.iter().filter(|p| p.0 == x).count(),
+            1,
+            "column {x} not one pixel wide"
+        );
+    }
+    assert!(
+        pixels.iter().all(|p| (12..=14).contains(&p.1)),
+        "skeleton off centre"
+    );
+    let (_, sizes) = segment::label_regions(&skeleton::thin(&bar).map(|v| v), true);
+    // 4-connected labelling may split diagonal steps; a straight bar has none.
+    assert_eq!(sizes.len(), 2);
+}
+
+#[test]
+fn a_planted_minutia_is_found_where_it_was_planted() {
+    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
+    pattern.singularities.push(Singularity {
+        x: 150.0,
+        y: 160.0,
+        sign: 1.0,
+    });
+    let stages = stages_of(&pattern);
+    let found = &stages.template.minutiae;
+    let near: Vec<_> = found
+        .iter()
+        .filter(|m| (m.x as f32 - 150.0).hypot(m.y as f32 - 160.0) < 8.0)
+        .collect();
+    assert_eq!(
+        near.len(),
+        1,
+        "expected one minutia at the singularity, got {found:?}"
+    );
+    // Vertical ridges: the minutia points up or down the ridge.
+    assert!(
+        axis_difference(near[0].direction, PI / 2.0) < 0.35,
+        "direction {}",
+        near[0].direction
+    );
+    assert!(found.len() <= 3, "spurious minutiae: {found:?}");
+}
+
+#[test]
+fn a_clean_straight_pattern_has_no_minutiae() {
+    let stages = stages_of(&Pattern::straight(300, 300, 9.0, 1.0));
+    assert!(
+        stages.template.minutiae.len() <= 1,
+        "{:?}",
+        stages.template.minutiae
+    );
+}
+
+#[test]
+fn ending_and_bifurcation_are_told_apart() {
+    // The same singularity is a bifurcation of dark ridges; inverting the
+    // image turns it into a ridge ending.
+    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
+    pattern.singularities.push(Singularity {
+        x: 150.0,
+        y: 160.0,
+        sign: 1.0,
+    });
+    let image = pattern.render();
+    let kind_at_centre = |pixels: &[u8]| {
+        let t = extract(pixels, 300, 320, 500.0).unwrap();
+        t.minutiae
+            .iter()
+            .find(|m| (m.x as f32 - 150.0).hypot(m.y as f32 - 160.0) < 8.0)
+            .map(|m| m.kind)
+    };
+    let inverted: Vec<u8> = image.iter().map(|&v| 255 - v).collect();
+    let a = kind_at_centre(&image).expect("minutia in the original");
+    let b = kind_at_centre(&inverted).expect("minutia in the inverted image");
+    assert_ne!(a, b);
+    assert!(a != MinutiaKind::Other && b != MinutiaKind::Other);
+}
+
+#[test]
+fn resolution_is_normalised_to_500_ppi() {
+    let pattern = Pattern::straight(400, 400, 11.0, 0.5);
+    let stages = extract_stages(&pattern.render(), 400, 400, 1000.0).unwrap();
+    assert_eq!((stages.image.width, stages.image.height), (200, 200));
+    let got = stages
+        .period
+        .get(stages.period.width / 2, stages.period.height / 2);
+    assert!((got - 5.5).abs() < 0.6, "period at 500 ppi {got}");
+}
+
+#[test]
+fn bad_input_is_an_error() {
+    assert!(matches!(
+        extract(&[0; 10], 5, 2, 500.0),
+        Err(ExtractError::BadSize { .. })
+    ));
+    assert!(matches!(
+        extract(&[0; 400], 20, 20, 500.0),
+        Err(ExtractError::TooSmall { .. })
+    ));
+    assert!(matches!(
+        extract(&[0; 99], 100, 1, 500.0),
+        Err(ExtractError::BadSize { .. })
+    ));
+    assert!(matches!(
+        extract(&[0; 10], 100, 100, 500.0),
+        Err(ExtractError::PixelCount { .. })
+    ));
+    assert!(matches!(
+        extract(&[0; 10000], 100, 100, f64::NAN),
+        Err(ExtractError::BadDpi(_))
+    ));
+    // A blank image is valid input with no minutiae.
+    assert!(extract(&[255; 10000], 100, 100, 500.0)
+        .unwrap()
+        .minutiae
+        .is_empty());
+}

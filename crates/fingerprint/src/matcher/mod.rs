@@ -1,0 +1,430 @@
+//! 1:1 comparison of minutiae templates, invariant to translation and
+//! rotation and tolerant of skin distortion.
+//!
+//! The approach follows the edge/neighbourhood pairing of SourceAFIS:
+//! 1. `edge matches`: every candidate edge is looked up in the probe's edge
+//!    hash; pairs of edges with the same shape (length, angles at both ends)
+//!    are the evidence. Each minutia pair collects votes from them.
+//! 2. `roots`: the minutia pairs with the most votes seed pairings.
+//! 3. `pairing`: from a root, matching edges are followed outwards, best
+//!    first, pairing minutiae whose local geometry agrees with an already
+//!    paired neighbour (so distortion only has to be small locally), while
+//!    the rotation stays consistent with the root's.
+//! 4. `score`: the best pairing's size, its support by further matching
+//!    edges, and how much of both fingers it explains.
+
+pub mod prepared;
+mod scoring;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+pub use prepared::PreparedTemplate;
+use prepared::{angle_distance, bucket, length_tolerance, ANGLE_TOLERANCE};
+
+use crate::template::Template;
+
+/// Roots tried per comparison.
+const MAX_ROOTS: usize = 24;
+/// A paired minutia may not rotate more than this against its root.
+const ROTATION_TOLERANCE: f32 = std::f32::consts::PI / 6.0;
+
+/// One pair of edges with the same shape: probe a->a2 against candidate b->b2.
+#[derive(Clone, Copy, Debug)]
+struct EdgeMatch {
+    a: u16,
+    a2: u16,
+    b: u16,
+    b2: u16,
+    /// Shape disagreement, 0 (identical) to about 3 (at every tolerance).
+    error: f32,
+}
+
+/// The result of a comparison, with the pairing behind the score.
+#[derive(Clone, Debug, Default)]
+pub struct Comparison {
+    pub score: f32,
+    /// (probe minutia, candidate minutia) pairs of the best pairing.
+    pub pairs: Vec<(u16, u16)>,
+    pub supporting_edges: u32,
+    /// Paired minutiae confirmed by a cycle-closing edge.
+    pub confirmed: u32,
+    /// Minutiae of probe and candidate in the area both impressions show.
+    pub overlap: (u32, u32),
+}
+
+/// Reusable work space of a comparison (avoids allocating per call).
+#[derive(Default)]
+pub struct Scratch {
+    matches: Vec<EdgeMatch>,
+    votes: Vec<u16>,
+    adjacency_start: Vec<u32>,
+    adjacency: Vec<u32>,
+    roots: Vec<(u16, u32)>,
+    paired_a: Vec<u16>,
+    paired_b: Vec<u16>,
+    support: Vec<u16>,
+    heap: BinaryHeap<(Reverse<u32>, u32)>,
+    pairs: Vec<(u16, u16)>,
+    tried: Vec<bool>,
+    tree_edge: Vec<bool>,
+    tree_edges: Vec<u32>,
+    cursor: Vec<u32>,
+}
+
+const UNPAIRED: u16 = u16::MAX;
+
+/// A probe prepared once and compared against many candidates.
+pub struct Matcher {
+    probe: PreparedTemplate,
+}
+
+impl Matcher {
+    pub fn new(probe: &Template) -> Self {
+        Matcher {
+            probe: PreparedTemplate::new(probe),
+        }
+    }
+
+    pub fn from_prepared(probe: PreparedTemplate) -> Self {
+        Matcher { probe }
+    }
+
+    pub fn probe(&self) -> &PreparedTemplate {
+        &self.probe
+    }
+
+    pub fn compare(&self, candidate: &PreparedTemplate) -> f32 {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+        }
+        SCRATCH.with(|s| compare_with(&self.probe, candidate, &mut s.borrow_mut(), false).score)
+    }
+
+    /// Like `compare`, also returning the pairing.
+    pub fn explain(&self, candidate: &PreparedTemplate) -> Comparison {
+        compare_with(&self.probe, candidate, &mut Scratch::default(), true)
+    }
+}
+
+/// Compare two templates (convenience: prepares both).
+pub fn compare(probe: &Template, candidate: &Template) -> f32 {
+    Matcher::new(probe).compare(&PreparedTemplate::new(candidate))
+}
+
+fn find_edge_matches(
+    probe: &PreparedTemplate,
+    candidate: &PreparedTemplate,
+    scratch: &mut Scratch,
+) {
+    scratch.matches.clear();
+    for e in candidate.edges.iter().filter(|e| e.from < e.to) {
+        let b = bucket(e.length, e.from_angle, e.to_angle);
+        let (start, end) = (
+            probe.bucket_start[b] as usize,
+            probe.bucket_start[b + 1] as usize,
+        );
+        for p in &probe.bucket_edges[start..end] {
+            let tol = length_tolerance(p.length.min(e.length));
+            let dl = (p.length - e.length).abs();
+            if dl > tol {
+                continue;
+            }
+            let df = angle_distance(p.from_angle, e.from_angle);
+            let dt = angle_distance(p.to_angle, e.to_angle);
+            if df > ANGLE_TOLERANCE || dt > ANGLE_TOLERANCE {
+                continue;
+            }
+            scratch.matches.push(EdgeMatch {
+                a: p.from,
+                a2: p.to,
+                b: e.from,
+                b2: e.to,
+                error: dl / tol + df / ANGLE_TOLERANCE + dt / ANGLE_TOLERANCE,
+            });
+        }
+    }
+}
+
+/// Index matches by the minutia pair at either end (both directions).
+fn index_matches(scratch: &mut Scratch, n_a: usize, n_b: usize) {
+    let cells = n_a * n_b;
+    scratch.votes.clear();
+    scratch.votes.resize(cells, 0);
+    for m in &scratch.matches {
+        let i = m.a as usize * n_b + m.b as usize;
+        let j = m.a2 as usize * n_b + m.b2 as usize;
+        scratch.votes[i] = scratch.votes[i].saturating_add(1);
+        scratch.votes[j] = scratch.votes[j].saturating_add(1);
+    }
+    scratch.adjacency_start.clear();
+    scratch.adjacency_start.resize(cells + 1, 0);
+    let mut total = 0u32;
+    for (c, &v) in scratch.votes.iter().enumerate() {
+        scratch.adjacency_start[c] = total;
+        total += v as u32;
+    }
+    scratch.adjacency_start[cells] = total;
+    scratch.adjacency.clear();
+    scratch.adjacency.resize(total as usize, 0);
+    scratch.cursor.clear();
+    scratch.cursor.extend_from_slice(&scratch.adjacency_start);
+    for (k, m) in scratch.matches.iter().enumerate() {
+        for cell in [
+            m.a as usize * n_b + m.b as usize,
+            m.a2 as usize * n_b + m.b2 as usize,
+        ] {
+            scratch.adjacency[scratch.cursor[cell] as usize] = k as u32;
+            scratch.cursor[cell] += 1;
+        }
+    }
+}
+
+fn compare_with(
+    probe: &PreparedTemplate,
+    candidate: &PreparedTemplate,
+    scratch: &mut Scratch,
+    explain: bool,
+) -> Comparison {
+    let (n_a, n_b) = (probe.minutiae.len(), candidate.minutiae.len());
+    if n_a < 2 || n_b < 2 {
+        return Comparison::default();
+    }
+    find_edge_matches(probe, candidate, scratch);
+    if scratch.matches.is_empty() {
+        return Comparison::default();
+    }
+    index_matches(scratch, n_a, n_b);
+    scratch.tree_edge.clear();
+    scratch.tree_edge.resize(scratch.matches.len(), false);
+    scratch.roots.clear();
+    for (cell, &v) in scratch.votes.iter().enumerate() {
+        if v >= 2 {
+            scratch.roots.push((v, cell as u32));
+        }
+    }
+    scratch
+        .roots
+        .sort_unstable_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)));
+    scratch.tried.clear();
+    scratch.tried.resize(n_a * n_b, false);
+    scratch.paired_a.resize(n_a, UNPAIRED);
+    scratch.paired_b.resize(n_b, UNPAIRED);
+    scratch.support.resize(n_a, 0);
+    let mut best = Comparison::default();
+    let mut best_evidence = scoring::Evidence::default();
+    let mut best_root = (0u16, 0u16);
+    let mut tried = 0;
+    for r in 0..scratch.roots.len() {
+        if tried == MAX_ROOTS {
+            break;
+        }
+        let cell = scratch.roots[r].1 as usize;
+        if scratch.tried[cell] {
+            continue; // already part of an earlier pairing: same alignment
+        }
+        tried += 1;
+        let (a, b) = ((cell / n_b) as u16, (cell % n_b) as u16);
+        let evidence = pair_from_root(probe, candidate, scratch, a, b);
+        for &(pa, pb) in &scratch.pairs {
+            scratch.tried[pa as usize * n_b + pb as usize] = true;
+        }
+        if evidence.strength() > best_evidence.strength() {
+            best_evidence = evidence;
+            best_root = (a, b);
+            best.pairs.clear();
+            best.pairs.extend_from_slice(&scratch.pairs);
+        }
+        for &(pa, pb) in &scratch.pairs {
+            scratch.paired_a[pa as usize] = UNPAIRED;
+            scratch.paired_b[pb as usize] = UNPAIRED;
+            scratch.support[pa as usize] = 0;
+        }
+    }
+    if best_evidence.pairs < 2 {
+        return best;
+    }
+    let alignment = Alignment::new(
+        &probe.minutiae[best_root.0 as usize],
+        &candidate.minutiae[best_root.1 as usize],
+    );
+    let (overlap_a, overlap_b) = overlap(probe, candidate, &alignment);
+    best.score = scoring::score(&best_evidence, overlap_a, overlap_b);
+    best.supporting_edges = best_evidence.cycle_edges;
+    best.confirmed = best_evidence.confirmed as u32;
+    best.overlap = (overlap_a as u32, overlap_b as u32);
+    if !explain {
+        best.pairs.clear();
+    }
+    best
+}
+
+/// How close a minutia must come to the other finger's minutiae to count
+/// as inside the area both impressions show.
+const OVERLAP_REACH: f32 = 35.0;
+
+/// Minutiae of each template that lie where the other impression also has
+/// minutiae, after the rigid alignment of the best root.
+fn overlap(
+    probe: &PreparedTemplate,
+    candidate: &PreparedTemplate,
+    alignment: &Alignment,
+) -> (usize, usize) {
+    let moved: Vec<(f32, f32)> = probe
+        .minutiae
+        .iter()
+        .map(|m| alignment.apply(m.x, m.y))
+        .collect();
+    let reach2 = OVERLAP_REACH * OVERLAP_REACH;
+    let near = |p: (f32, f32), q: (f32, f32)| (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) <= reach2;
+    let in_a = moved
+        .iter()
+        .filter(|&&p| candidate.minutiae.iter().any(|c| near(p, (c.x, c.y))))
+        .count();
+    let in_b = candidate
+        .minutiae
+        .iter()
+        .filter(|c| moved.iter().any(|&p| near(p, (c.x, c.y))))
+        .count();
+    (in_a, in_b)
+}
+
+fn rotation(probe: &PreparedTemplate, candidate: &PreparedTemplate, a: u16, b: u16) -> f32 {
+    candidate.minutiae[b as usize].direction - probe.minutiae[a as usize].direction
+}
+
+/// The rigid transform that puts a probe root minutia onto its candidate.
+struct Alignment {
+    cos: f32,
+    sin: f32,
+    probe_root: (f32, f32),
+    candidate_root: (f32, f32),
+}
+
+/// Distortion allowed against the root's rigid alignment: a constant for
+/// position noise plus a share of the distance from the root.
+const ALIGN_BASE: f32 = 16.0;
+const ALIGN_SLOPE: f32 = 0.15;
+
+impl Alignment {
+    fn new(a: &prepared::PreparedMinutia, b: &prepared::PreparedMinutia) -> Self {
+        let r = b.direction - a.direction;
+        Alignment {
+            cos: r.cos(),
+            sin: r.sin(),
+            probe_root: (a.x, a.y),
+            candidate_root: (b.x, b.y),
+        }
+    }
+
+    fn apply(&self, x: f32, y: f32) -> (f32, f32) {
+        let (dx, dy) = (x - self.probe_root.0, y - self.probe_root.1);
+        (
+            self.candidate_root.0 + dx * self.cos - dy * self.sin,
+            self.candidate_root.1 + dx * self.sin + dy * self.cos,
+        )
+    }
+
+    fn agrees(&self, a: &prepared::PreparedMinutia, b: &prepared::PreparedMinutia) -> bool {
+        let (x, y) = self.apply(a.x, a.y);
+        let off = (x - b.x).powi(2) + (y - b.y).powi(2);
+        let reach = ALIGN_BASE
+            + ALIGN_SLOPE
+                * ((a.x - self.probe_root.0).powi(2) + (a.y - self.probe_root.1).powi(2)).sqrt();
+        off <= reach * reach
+    }
+}
+
+/// Grow a pairing from one root; returns its score and supporting edges,
+/// leaving the pairs in `scratch.pairs`.
+fn pair_from_root(
+    probe: &PreparedTemplate,
+    candidate: &PreparedTemplate,
+    scratch: &mut Scratch,
+    root_a: u16,
+    root_b: u16,
+) -> scoring::Evidence {
+    let n_b = candidate.minutiae.len();
+    let root_rotation = rotation(probe, candidate, root_a, root_b);
+    let alignment = Alignment::new(
+        &probe.minutiae[root_a as usize],
+        &candidate.minutiae[root_b as usize],
+    );
+    scratch.pairs.clear();
+    scratch.heap.clear();
+    let mut supporting = 0u32;
+    let push_neighbours = |scratch: &mut Scratch, a: u16, b: u16| {
+        let cell = a as usize * n_b + b as usize;
+        let (s, e) = (
+            scratch.adjacency_start[cell] as usize,
+            scratch.adjacency_start[cell + 1] as usize,
+        );
+        for i in s..e {
+            let k = scratch.adjacency[i];
+            let error = scratch.matches[k as usize].error;
+            scratch.heap.push((Reverse((error * 1000.0) as u32), k));
+        }
+    };
+    scratch.paired_a[root_a as usize] = root_b;
+    scratch.paired_b[root_b as usize] = root_a;
+    scratch.pairs.push((root_a, root_b));
+    push_neighbours(scratch, root_a, root_b);
+    while let Some((_, k)) = scratch.heap.pop() {
+        let m = scratch.matches[k as usize];
+        // The edge may be entered from either end.
+        let (from_a, _, to_a, to_b) = if scratch.paired_a[m.a as usize] == m.b {
+            (m.a, m.b, m.a2, m.b2)
+        } else {
+            (m.a2, m.b2, m.a, m.b)
+        };
+        if scratch.paired_a[to_a as usize] == to_b {
+            // Both ends paired together already: unless this is the edge that
+            // paired them, it closes a cycle and confirms both ends. Such an
+            // edge is popped once from each end, hence counted twice.
+            if !scratch.tree_edge[k as usize] {
+                supporting += 1;
+                scratch.support[to_a as usize] += 1;
+                scratch.support[from_a as usize] += 1;
+            }
+            continue;
+        }
+        if scratch.paired_a[to_a as usize] != UNPAIRED
+            || scratch.paired_b[to_b as usize] != UNPAIRED
+        {
+            continue;
+        }
+        if angle_distance(rotation(probe, candidate, to_a, to_b), root_rotation)
+            > ROTATION_TOLERANCE
+        {
+            continue;
+        }
+        if !alignment.agrees(
+            &probe.minutiae[to_a as usize],
+            &candidate.minutiae[to_b as usize],
+        ) {
+            continue;
+        }
+        scratch.tree_edge[k as usize] = true;
+        scratch.tree_edges.push(k);
+        scratch.paired_a[to_a as usize] = to_b;
+        scratch.paired_b[to_b as usize] = to_a;
+        scratch.pairs.push((to_a, to_b));
+        push_neighbours(scratch, to_a, to_b);
+    }
+    for &k in &scratch.tree_edges {
+        scratch.tree_edge[k as usize] = false;
+    }
+    scratch.tree_edges.clear();
+    scoring::Evidence {
+        pairs: scratch.pairs.len(),
+        confirmed: scratch
+            .pairs
+            .iter()
+            .filter(|(a, _)| scratch.support[*a as usize] >= 1)
+            .count(),
+        cycle_edges: supporting / 2,
+    }
+}
+
+#[cfg(test)]
+mod tests;

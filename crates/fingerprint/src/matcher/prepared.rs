@@ -1,0 +1,196 @@
+//! A template prepared for matching: minutiae in a y-up frame, each with
+//! edges to its nearest neighbours (rotation- and translation-invariant
+//! shapes), and a hash of those edges by shape so that a comparison finds
+//! matching edge pairs without trying every combination.
+
+use std::f32::consts::PI;
+
+use crate::template::{MinutiaKind, Template};
+
+/// Edges per minutia (its nearest neighbours).
+pub const NEIGHBOURS: usize = 10;
+/// Edges shorter than this have unreliable angles; longer ones are too
+/// distorted to compare. Pixels at 500 ppi.
+pub const MIN_EDGE: f32 = 10.0;
+pub const MAX_EDGE: f32 = 250.0;
+/// Tolerances of edge shape comparison (distance grows with length because
+/// skin distortion accumulates).
+pub const LENGTH_TOLERANCE_BASE: f32 = 7.0;
+pub const LENGTH_TOLERANCE_SLOPE: f32 = 0.07;
+pub const ANGLE_TOLERANCE: f32 = PI / 12.0;
+
+const LENGTH_BIN: f32 = 16.0;
+const LENGTH_BINS: usize = (MAX_EDGE / LENGTH_BIN) as usize + 2;
+const ANGLE_BINS: usize = 12;
+pub const BUCKETS: usize = LENGTH_BINS * ANGLE_BINS * ANGLE_BINS;
+
+#[derive(Clone, Copy, Debug)]
+pub struct PreparedMinutia {
+    pub x: f32,
+    /// y up (negated image y) so that directions are ordinary math angles.
+    pub y: f32,
+    pub direction: f32,
+    pub kind: MinutiaKind,
+}
+
+/// Edge from minutia `from` to `to` described by rotation-invariant values.
+#[derive(Clone, Copy, Debug)]
+pub struct Edge {
+    pub from: u16,
+    pub to: u16,
+    pub length: f32,
+    /// Angle of the edge seen from `from`'s direction, in [0, 2π).
+    pub from_angle: f32,
+    /// Angle of the edge seen from `to`'s direction, in [0, 2π).
+    pub to_angle: f32,
+}
+
+#[derive(Clone, Debug)]
+pub struct PreparedTemplate {
+    pub minutiae: Vec<PreparedMinutia>,
+    pub edges: Vec<Edge>,
+    /// Edges of the hash buckets: `bucket_items[bucket_start[b]..bucket_start[b + 1]]`.
+    pub bucket_start: Vec<u32>,
+    pub bucket_items: Vec<u32>,
+    /// The edges themselves in bucket order (saves an indirection per lookup).
+    pub bucket_edges: Vec<Edge>,
+}
+
+pub fn wrap(angle: f32) -> f32 {
+    let a = angle.rem_euclid(2.0 * PI);
+    if a >= 2.0 * PI {
+        0.0
+    } else {
+        a
+    }
+}
+
+/// Absolute difference of two angles, in [0, π].
+#[inline]
+pub fn angle_distance(a: f32, b: f32) -> f32 {
+    let d = (a - b).abs() % (2.0 * PI);
+    if d > PI {
+        2.0 * PI - d
+    } else {
+        d
+    }
+}
+
+pub fn length_tolerance(length: f32) -> f32 {
+    LENGTH_TOLERANCE_BASE + LENGTH_TOLERANCE_SLOPE * length
+}
+
+fn length_bin(length: f32) -> usize {
+    ((length / LENGTH_BIN) as usize).min(LENGTH_BINS - 1)
+}
+
+fn angle_bin(angle: f32) -> usize {
+    ((wrap(angle) / (2.0 * PI) * ANGLE_BINS as f32) as usize).min(ANGLE_BINS - 1)
+}
+
+pub fn bucket(length: f32, from_angle: f32, to_angle: f32) -> usize {
+    (length_bin(length) * ANGLE_BINS + angle_bin(from_angle)) * ANGLE_BINS + angle_bin(to_angle)
+}
+
+impl PreparedTemplate {
+    pub fn new(template: &Template) -> Self {
+        let minutiae: Vec<PreparedMinutia> = template
+            .minutiae
+            .iter()
+            .take(u16::MAX as usize)
+            .map(|m| PreparedMinutia {
+                x: m.x as f32,
+                y: -(m.y as f32),
+                direction: wrap(m.direction),
+                kind: m.kind,
+            })
+            .collect();
+        // Undirected neighbour relation: j is among i's nearest or i among j's.
+        let mut linked: Vec<(u16, u16)> = Vec::new();
+        let mut near: Vec<(f32, usize)> = Vec::new();
+        for (i, a) in minutiae.iter().enumerate() {
+            near.clear();
+            for (j, b) in minutiae.iter().enumerate() {
+                let d = ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt();
+                if j != i && (MIN_EDGE..=MAX_EDGE).contains(&d) {
+                    near.push((d, j));
+                }
+            }
+            near.sort_by(|p, q| p.0.total_cmp(&q.0));
+            for &(_, j) in near.iter().take(NEIGHBOURS) {
+                linked.push(((i.min(j)) as u16, (i.max(j)) as u16));
+            }
+        }
+        linked.sort_unstable();
+        linked.dedup();
+        // Both directions are stored: a comparison walks the candidate's
+        // canonical (from < to) edges and finds the probe's edge of either
+        // direction in the hash, so each correspondence is found once.
+        let mut edges = Vec::with_capacity(linked.len() * 2);
+        for &(i, j) in &linked {
+            for (f, t) in [(i, j), (j, i)] {
+                let (a, b) = (&minutiae[f as usize], &minutiae[t as usize]);
+                let line = (b.y - a.y).atan2(b.x - a.x);
+                edges.push(Edge {
+                    from: f,
+                    to: t,
+                    length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
+                    from_angle: wrap(line - a.direction),
+                    to_angle: wrap(line - b.direction),
+                });
+            }
+        }
+        // Each edge goes into every bucket its tolerance window touches, so
+        // a lookup needs only the other edge's own bucket.
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        for (k, e) in edges.iter().enumerate() {
+            let tol = length_tolerance(e.length);
+            let (l0, l1) = (
+                length_bin((e.length - tol).max(0.0)),
+                length_bin(e.length + tol),
+            );
+            let fa = [
+                angle_bin(e.from_angle - ANGLE_TOLERANCE),
+                angle_bin(e.from_angle + ANGLE_TOLERANCE),
+            ];
+            let ta = [
+                angle_bin(e.to_angle - ANGLE_TOLERANCE),
+                angle_bin(e.to_angle + ANGLE_TOLERANCE),
+            ];
+            for l in l0..=l1 {
+                for (fi, &f) in fa.iter().enumerate() {
+                    if fi == 1 && f == fa[0] {
+                        continue;
+                    }
+                    for (ti, &t) in ta.iter().enumerate() {
+                        if ti == 1 && t == ta[0] {
+                            continue;
+                        }
+                        entries.push((((l * ANGLE_BINS + f) * ANGLE_BINS + t) as u32, k as u32));
+                    }
+                }
+            }
+        }
+        let mut bucket_start = vec![0u32; BUCKETS + 1];
+        for &(b, _) in &entries {
+            bucket_start[b as usize + 1] += 1;
+        }
+        for b in 0..BUCKETS {
+            bucket_start[b + 1] += bucket_start[b];
+        }
+        let mut fill = bucket_start.clone();
+        let mut bucket_items = vec![0u32; entries.len()];
+        for &(b, k) in &entries {
+            bucket_items[fill[b as usize] as usize] = k;
+            fill[b as usize] += 1;
+        }
+        let bucket_edges = bucket_items.iter().map(|&k| edges[k as usize]).collect();
+        PreparedTemplate {
+            minutiae,
+            edges,
+            bucket_start,
+            bucket_items,
+            bucket_edges,
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Matcher tests on generated templates: the same finger moved, rotated,
+//! distorted and partly cut must score high; a different finger low.
+
+use std::f32::consts::PI;
+
+use super::*;
+use crate::synthetic::{Pattern, Singularity};
+use crate::template::{Minutia, MinutiaKind, Template};
+
+/// Small deterministic generator (xorshift).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+fn random_finger(seed: u64, count: usize) -> Template {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut minutiae: Vec<Minutia> = Vec::new();
+    while minutiae.len() < count {
+        let (x, y) = (60.0 + rng.next() * 280.0, 60.0 + rng.next() * 280.0);
+        if minutiae
+            .iter()
+            .any(|m| (m.x as f32 - x).hypot(m.y as f32 - y) < 14.0)
+        {
+            continue;
+        }
+        minutiae.push(Minutia {
+            x: x as u16,
+            y: y as u16,
+            direction: rng.next() * 2.0 * PI,
+            kind: if rng.next() < 0.5 {
+                MinutiaKind::Ending
+            } else {
+                MinutiaKind::Bifurcation
+            },
+            quality: 60,
+        });
+    }
+    Template {
+        width: 400,
+        height: 400,
+        minutiae,
+    }
+}
+
+/// Rotate about (200, 200), shift, stretch (a crude skin distortion), jitter,
+/// drop some minutiae and keep only those inside the new image.
+fn impression(
+    t: &Template,
+    seed: u64,
+    angle: f32,
+    shift: (f32, f32),
+    stretch: f32,
+    drop: f32,
+) -> Template {
+    let mut rng = Rng(seed | 1);
+    let (c, s) = (angle.cos(), angle.sin());
+    let mut minutiae = Vec::new();
+    for m in &t.minutiae {
+        if rng.next() < drop {
+            continue;
+        }
+        let (dx, dy) = ((m.x as f32 - 200.0) * stretch, m.y as f32 - 200.0);
+        // Template directions are counter-clockwise with y up.
+        let x = 200.0 + dx * c + dy * s + shift.0 + (rng.next() - 0.5) * 6.0;
+        let y = 200.0 - dx * s + dy * c + shift.1 + (rng.next() - 0.5) * 6.0;
+        if !(0.0..400.0).contains(&x) || !(0.0..400.0).contains(&y) {
+            continue;
+        }
+        let direction = (m.direction + angle + (rng.next() - 0.5) * 0.2).rem_euclid(2.0 * PI);
+        minutiae.push(Minutia {
+            x: x as u16,
+            y: y as u16,
+            direction,
+            ..*m
+        });
+    }
+    Template {
+        width: 400,
+        height: 400,
+        minutiae,
+    }
+}
+
+#[test]
+fn identical_templates_pair_every_minutia() {
+    let t = random_finger(1, 35);
+    let c = Matcher::new(&t).explain(&PreparedTemplate::new(&t));
+    assert_eq!(c.pairs.len(), 35);
+    assert!(c.pairs.iter().all(|(a, b)| a == b));
+}
+
+#[test]
+fn moved_rotated_distorted_impressions_match() {
+    for seed in 1..=8u64 {
+        let finger = random_finger(seed, 40);
+        let a = impression(&finger, seed * 11, 0.0, (0.0, 0.0), 1.0, 0.15);
+        let b = impression(
+            &finger,
+            seed * 13,
+            0.6 * (seed as f32 - 4.0) / 4.0,
+            (30.0, -20.0),
+            1.06,
+            0.15,
+        );
+        let genuine = compare(&a, &b);
+        let mut worst_impostor: f32 = 0.0;
+        for other in 100..110u64 {
+            let c = impression(
+                &random_finger(other * 7 + seed, 40),
+                other,
+                0.3,
+                (10.0, 5.0),
+                1.0,
+                0.15,
+            );
+            worst_impostor = worst_impostor.max(compare(&a, &c));
+        }
+        assert!(
+            genuine > 2.0 * worst_impostor,
+            "seed {seed}: genuine {genuine}, impostor {worst_impostor}"
+        );
+    }
+}
+
+#[test]
+fn rotation_by_half_a_turn_still_matches() {
+    let finger = random_finger(5, 40);
+    let b = impression(&finger, 3, PI, (0.0, 0.0), 1.0, 0.0);
+    let c = Matcher::new(&finger).explain(&PreparedTemplate::new(&b));
+    assert!(c.pairs.len() >= 30, "paired {}", c.pairs.len());
+}
+
+#[test]
+fn degenerate_templates_score_zero() {
+    let empty = Template::default();
+    let t = random_finger(2, 30);
+    assert_eq!(compare(&empty, &t), 0.0);
+    assert_eq!(compare(&t, &empty), 0.0);
+    let one = Template {
+        minutiae: t.minutiae[..1].to_vec(),
+        ..t.clone()
+    };
+    assert_eq!(compare(&one, &one), 0.0);
+}
+
+#[test]
+fn matcher_output_does_not_depend_on_earlier_comparisons() {
+    // The scratch space is reused between calls: results must not leak.
+    let a = random_finger(3, 40);
+    let b = impression(&a, 9, 0.2, (5.0, 5.0), 1.0, 0.2);
+    let c = random_finger(4, 60);
+    let m = Matcher::new(&a);
+    let (pb, pc) = (PreparedTemplate::new(&b), PreparedTemplate::new(&c));
+    let first = m.compare(&pb);
+    m.compare(&pc);
+    assert_eq!(m.compare(&pb), first);
+}
+
+#[test]
+fn extracted_synthetic_fingers_match_across_rotation() {
+    let finger = |rotation: f32, shift: (f32, f32), seed: u32| {
+        let mut p = Pattern::straight(320, 360, 9.0, 0.2);
+        p.bend = 0.6;
+        p.rotation = rotation;
+        p.shift = shift;
+        let s = seed as f32;
+        for (i, (x, y)) in [
+            (120.0, 120.0),
+            (200.0, 150.0),
+            (150.0, 220.0),
+            (210.0, 250.0),
+            (110.0, 280.0),
+            (230.0, 100.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let sign = if (i as u32 + seed) % 2 == 0 {
+                1.0
+            } else {
+                -1.0
+            };
+            p.singularities.push(Singularity {
+                x: x + 9.0 * s,
+                y: y - 7.0 * s,
+                sign,
+            });
+        }
+        crate::extract::extract(&p.render(), p.width, p.height, 500.0).unwrap()
+    };
+    let a = finger(0.0, (0.0, 0.0), 0);
+    let b = finger(0.35, (12.0, -8.0), 0);
+    let other = finger(0.0, (0.0, 0.0), 3);
+    assert!(a.minutiae.len() >= 4, "{:?}", a.minutiae);
+    let genuine = compare(&a, &b);
+    let impostor = compare(&a, &other);
+    assert!(
+        genuine > impostor + 3.0,
+        "genuine {genuine} impostor {impostor}"
+    );
+}
