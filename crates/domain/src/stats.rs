@@ -82,8 +82,9 @@ pub struct Row {
     pub us_citizens_with_detainers: u64,
     /// Median hours from booking to IAR (None where no IAR).
     pub median_hours_booking_to_iar: Option<f64>,
+    /// Hours from booking to IAR of each match (the median's input).
     #[serde(skip)]
-    iar_hours: Vec<f64>,
+    pub iar_hours: Vec<f64>,
 }
 
 impl Row {

@@ -14,6 +14,7 @@ use scomm_domain::{Dice, Envelope, Message, Party};
 use scomm_hub::{Hub, HubError, Progress};
 use scomm_store::{Store, StoreError};
 
+pub mod chart;
 pub mod oracle;
 pub mod population;
 pub mod scenario;
@@ -43,7 +44,12 @@ pub struct RunSummary {
     pub resumed: bool,
     pub processed: u64,
     pub bookings: usize,
-    pub seconds: f64,
+    /// Bookings that entered the flow in this call (0 when a finished run is resumed).
+    pub new_bookings: usize,
+    /// Population, repositories and loading the hub state.
+    pub setup_seconds: f64,
+    /// Delivering messages through the flow, with durable commits.
+    pub flow_seconds: f64,
     pub mode: &'static str,
 }
 
@@ -125,12 +131,17 @@ pub fn simulate(
         &hub.state,
     );
     let mut world = world::SimWorld::new(sc, population, dice);
+    let setup_seconds = started.elapsed().as_secs_f64();
+    let before = hub.state.cases.len();
+    let flow = Instant::now();
     let processed = hub.run(&mut world, &mut oracle, progress)?;
     Ok(RunSummary {
         resumed,
         processed,
         bookings: hub.state.cases.len(),
-        seconds: started.elapsed().as_secs_f64(),
+        new_bookings: hub.state.cases.len() - before,
+        setup_seconds,
+        flow_seconds: flow.elapsed().as_secs_f64(),
         mode: "oracle",
     })
 }
