@@ -10,6 +10,9 @@ use super::{marker, MAX_PIXELS, NUM_SUBBANDS};
 use crate::an2k::image::GreyImage;
 use crate::{Error, Result};
 
+/// Smallest image side the encoder accepts.
+pub const MIN_SIDE: usize = 32;
+
 /// Default bit rate (bits per pixel) for 500 ppi prints, as the FBI uses.
 pub const DEFAULT_BITRATE: f32 = 0.75;
 
@@ -48,8 +51,12 @@ const VARIANCE_THRESH: f32 = 1.01;
 /// 500 ppi prints; larger keeps more detail).
 pub fn encode(img: &GreyImage, bitrate: f32) -> Result<Vec<u8>> {
     let (w, h) = (img.width as usize, img.height as usize);
-    if w == 0 || h == 0 || w > 0xFFFF || h > 0xFFFF || w * h > MAX_PIXELS {
-        return Err(Error::Invalid(format!("cannot WSQ-encode a {w}x{h} image")));
+    // Five decomposition levels need some room: below 17 samples a side the filters would
+    // reach outside the image; 32 leaves a margin (fingerprints are hundreds of pixels).
+    if w < MIN_SIDE || h < MIN_SIDE || w > 0xFFFF || h > 0xFFFF || w * h > MAX_PIXELS {
+        return Err(Error::Invalid(format!(
+            "cannot WSQ-encode a {w}x{h} image (each side {MIN_SIDE}..65535, at most {MAX_PIXELS} pixels)"
+        )));
     }
     if img.pixels.len() != w * h {
         return Err(Error::Invalid(format!(

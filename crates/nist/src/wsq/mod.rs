@@ -11,7 +11,7 @@ mod tree;
 mod wavelet;
 
 pub use decode::decode_with_limit;
-pub use encode::{encode, DEFAULT_BITRATE};
+pub use encode::{encode, DEFAULT_BITRATE, MIN_SIDE};
 
 use crate::an2k::image::GreyImage;
 use crate::Result;
