@@ -244,11 +244,7 @@ fn wrong_and_huge_lengths_are_reported_without_allocating() {
     let err = Transaction::parse(&bad).unwrap_err().to_string();
     assert!(err.contains("does not end with FS"), "{err}");
     // A tagged LEN of 4 GiB.
-    let bad = replace(
-        &bytes,
-        b"2.001:",
-        b"2.001:4294967295\x1d2.999:",
-    );
+    let bad = replace(&bytes, b"2.001:", b"2.001:4294967295\x1d2.999:");
     let err = Transaction::parse(&bad).unwrap_err().to_string();
     assert!(err.contains("LEN says 4294967295 bytes but only"), "{err}");
     // A binary Type-4 length of 4 GiB - 1.
@@ -360,6 +356,13 @@ fn wsq_encode_decode_round_trip() {
             "{w}x{h}: RMS {fine_err} at 2.5 bpp, {err} at 0.75"
         );
     }
+    let tiny = GreyImage {
+        width: 31,
+        height: 200,
+        ppi: None,
+        pixels: vec![0; 31 * 200],
+    };
+    assert!(matches!(wsq::encode(&tiny, 0.75), Err(Error::Invalid(_))));
     let flat = GreyImage {
         width: 64,
         height: 64,
