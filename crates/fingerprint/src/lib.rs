@@ -1,6 +1,7 @@
 //! The fingerprint engine: image loading, extraction stages, templates,
 //! 1:1 matching and evaluation. Knows nothing of agencies or storage.
 
+pub mod image_io;
 pub mod template;
 
 pub use template::{Minutia, MinutiaKind, Template, TEMPLATE_PPI};
