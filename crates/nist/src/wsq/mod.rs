@@ -7,6 +7,7 @@
 
 mod decode;
 mod encode;
+mod runs;
 mod tree;
 mod wavelet;
 

@@ -14,6 +14,7 @@
 //! write stays inside its own line, lines that lie side by side in memory are run together
 //! (same arithmetic per line, vectorisable).
 
+use super::runs::Runs;
 use crate::{Error, Result};
 
 fn out_of_range() -> Error {
@@ -22,7 +23,7 @@ fn out_of_range() -> Error {
 
 /// What an output does with its taps.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
+pub(super) enum Kind {
     /// `out = 0`, skipped when outside the buffer (the reference's one-past-the-line zero).
     Zero,
     /// `out = x0*c0; out += x1*c1; ...`
@@ -33,17 +34,17 @@ enum Kind {
 
 /// One tap: a line-relative sample position, a coefficient, a sign/scale factor.
 #[derive(Clone, Copy, Debug)]
-struct Tap {
-    pos: isize,
-    coef: f32,
-    sfac: f32,
+pub(super) struct Tap {
+    pub(super) pos: isize,
+    pub(super) coef: f32,
+    pub(super) sfac: f32,
 }
 
 /// The recorded filter walk of one line.
 #[derive(Default, Debug)]
 pub(crate) struct Program {
-    ops: Vec<(Kind, isize, std::ops::Range<usize>)>,
-    taps: Vec<Tap>,
+    pub(super) ops: Vec<(Kind, isize, std::ops::Range<usize>)>,
+    pub(super) taps: Vec<Tap>,
 }
 
 impl Program {
@@ -98,6 +99,14 @@ impl Program {
         if own_line && pitch == 1 {
             self.run_lines_together(new, new_base, old, old_base, len1 as usize, stride);
             return Ok(());
+        }
+        if own_line && stride == 1 {
+            if let Some(runs) = Runs::compile(self, len2) {
+                for line in 0..=last_line {
+                    runs.run_line(new, new_base + line * pitch, old, old_base + line * pitch);
+                }
+                return Ok(());
+            }
         }
         for line in 0..=last_line {
             let (nb, ob) = (new_base + line * pitch, old_base + line * pitch);
