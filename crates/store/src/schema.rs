@@ -32,8 +32,10 @@ const MIGRATIONS: &[&str] = &[
      -- is exactly the messages at or before a cursor (meta cursor_deliver_at,
      -- cursor_id), advanced in each batch's transaction. No index on it: it is
      -- read only on restart, and an index would cost every insert.
+     -- Plain rowid keys: the table is append-only (no deletes), so ids only
+     -- grow; AUTOINCREMENT would add a write to sqlite_sequence per line.
      CREATE TABLE audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id INTEGER PRIMARY KEY,
         message_id INTEGER NOT NULL REFERENCES message (id),
         at INTEGER NOT NULL,
         party TEXT NOT NULL,
