@@ -1,6 +1,11 @@
 //! The fingerprint engine: image loading, extraction stages, templates,
 //! 1:1 matching and evaluation. Knows nothing of agencies or storage.
 
+pub mod dump;
+pub mod eval;
+pub mod extract;
+pub mod matcher;
+pub mod synthetic;
 pub mod image_io;
 pub mod template;
 

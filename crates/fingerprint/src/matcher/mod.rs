@@ -27,7 +27,7 @@ use crate::template::Template;
 /// Roots tried per comparison.
 const MAX_ROOTS: usize = 24;
 /// A paired minutia may not rotate more than this against its root.
-const ROTATION_TOLERANCE: f32 = std::f32::consts::PI / 6.0;
+const ROTATION_TOLERANCE: f32 = std::f32::consts::PI / 9.0;
 
 /// One pair of edges with the same shape: probe a->a2 against candidate b->b2.
 #[derive(Clone, Copy, Debug)]

@@ -65,10 +65,15 @@ pub fn wrap(angle: f32) -> f32 {
     }
 }
 
-/// Absolute difference of two angles, in [0, π].
+/// Absolute difference of two angles, in [0, π]; both must lie in
+/// (-2π, 2π), which holds for wrapped angles and their differences
+/// (avoids a floating-point remainder in the innermost loop).
 #[inline]
 pub fn angle_distance(a: f32, b: f32) -> f32 {
-    let d = (a - b).abs() % (2.0 * PI);
+    let mut d = (a - b).abs();
+    if d >= 2.0 * PI {
+        d -= 2.0 * PI;
+    }
     if d > PI {
         2.0 * PI - d
     } else {
@@ -86,6 +91,19 @@ fn length_bin(length: f32) -> usize {
 
 fn angle_bin(angle: f32) -> usize {
     ((wrap(angle) / (2.0 * PI) * ANGLE_BINS as f32) as usize).min(ANGLE_BINS - 1)
+}
+
+/// Every angle bin that [angle - tolerance, angle + tolerance] touches.
+fn angle_bins_within(angle: f32) -> Vec<usize> {
+    let first = angle_bin(angle - ANGLE_TOLERANCE);
+    let last = angle_bin(angle + ANGLE_TOLERANCE);
+    let mut bins = vec![first];
+    let mut b = first;
+    while b != last {
+        b = (b + 1) % ANGLE_BINS;
+        bins.push(b);
+    }
+    bins
 }
 
 pub fn bucket(length: f32, from_angle: f32, to_angle: f32) -> usize {
@@ -149,23 +167,11 @@ impl PreparedTemplate {
                 length_bin((e.length - tol).max(0.0)),
                 length_bin(e.length + tol),
             );
-            let fa = [
-                angle_bin(e.from_angle - ANGLE_TOLERANCE),
-                angle_bin(e.from_angle + ANGLE_TOLERANCE),
-            ];
-            let ta = [
-                angle_bin(e.to_angle - ANGLE_TOLERANCE),
-                angle_bin(e.to_angle + ANGLE_TOLERANCE),
-            ];
+            let fa = angle_bins_within(e.from_angle);
+            let ta = angle_bins_within(e.to_angle);
             for l in l0..=l1 {
-                for (fi, &f) in fa.iter().enumerate() {
-                    if fi == 1 && f == fa[0] {
-                        continue;
-                    }
-                    for (ti, &t) in ta.iter().enumerate() {
-                        if ti == 1 && t == ta[0] {
-                            continue;
-                        }
+                for &f in &fa {
+                    for &t in &ta {
                         entries.push((((l * ANGLE_BINS + f) * ANGLE_BINS + t) as u32, k as u32));
                     }
                 }
