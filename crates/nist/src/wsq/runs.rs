@@ -135,24 +135,27 @@ impl Runs {
         }
         for run in &self.runs {
             let start = (nb + run.out0) as usize;
-            let fast = run.dpos == 1 && run.dout > 0;
+            let fast = run.dpos > 0 && run.dout > 0;
             match (fast, run.first.len()) {
                 (true, 3) => run_fixed::<3>(run, new, start, old, ob),
                 (true, 4) => run_fixed::<4>(run, new, start, old, ob),
                 (true, 5) => run_fixed::<5>(run, new, start, old, ob),
+                // The encoder's analysis filters.
+                (true, 7) => run_fixed::<7>(run, new, start, old, ob),
+                (true, 9) => run_fixed::<9>(run, new, start, old, ob),
                 _ => run_any(run, new, nb, old, ob),
             }
         }
     }
 }
 
-/// `N` taps, adjacent source samples (dpos 1), outputs `dout` apart.
+/// `N` taps; source samples `dpos` apart, outputs `dout` apart (both positive).
 fn run_fixed<const N: usize>(run: &Run, new: &mut [f32], start: usize, old: &[f32], ob: isize) {
     let n = run.n;
-    let dout = run.dout as usize;
+    let (dout, dpos) = (run.dout as usize, run.dpos as usize);
     let src: [&[f32]; N] = std::array::from_fn(|k| {
         let s = (ob + run.first[k].pos) as usize;
-        &old[s..s + n]
+        &old[s..s + (n - 1) * dpos + 1]
     });
     let coef: [f32; N] = std::array::from_fn(|k| run.first[k].coef);
     let dst = &mut new[start..start + (n - 1) * dout + 1];
@@ -161,15 +164,15 @@ fn run_fixed<const N: usize>(run: &Run, new: &mut [f32], start: usize, old: &[f3
         for r in 0..n {
             let mut acc = dst[r * dout];
             for k in 0..N {
-                acc += src[k][r] * coef[k] * sfac[k];
+                acc += src[k][r * dpos] * coef[k] * sfac[k];
             }
             dst[r * dout] = acc;
         }
     } else {
         for r in 0..n {
-            let mut acc = src[0][r] * coef[0];
+            let mut acc = src[0][r * dpos] * coef[0];
             for k in 1..N {
-                acc += src[k][r] * coef[k];
+                acc += src[k][r * dpos] * coef[k];
             }
             dst[r * dout] = acc;
         }
