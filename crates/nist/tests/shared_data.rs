@@ -158,3 +158,30 @@ fn wsq_decoder_matches_nbis_reference_pixels() {
     assert!(compared >= 15, "only {compared} reference images compared");
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
+
+#[test]
+fn type9_minutiae_counts_match_their_count_fields() {
+    let Some(dir) = shared("ansi-nist") else {
+        return;
+    };
+    let mut checked = 0;
+    for f in files_with(&dir, &is_transaction) {
+        let tx = Transaction::parse(&std::fs::read(&f).unwrap()).unwrap();
+        for rec in tx.records_of_type(9).filter_map(|r| r.as_tagged()) {
+            let Some(set) = scomm_nist::an2k::minutiae::read_minutiae(rec) else {
+                continue;
+            };
+            // NMN is 9.010 in the standard block, 9.015 in the IAFIS block.
+            let nmn = match set.block {
+                scomm_nist::an2k::minutiae::MinutiaeBlock::Standard => rec.text(10),
+                scomm_nist::an2k::minutiae::MinutiaeBlock::Iafis => rec.text(15),
+                scomm_nist::an2k::minutiae::MinutiaeBlock::Incits378 => rec.text(136),
+            };
+            if let Some(n) = nmn.and_then(|n| n.trim().parse::<usize>().ok()) {
+                assert_eq!(set.minutiae.len(), n, "{}", f.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 5, "only {checked} Type-9 records checked");
+}

@@ -48,13 +48,19 @@ fn num(s: &str) -> Option<u32> {
     s.trim().parse().ok()
 }
 
-/// `XXXXYYYYTTT` packed position used by the standard and IAFIS blocks.
+/// `XXXXYYYYTTT` packed position used by the standard and IAFIS blocks (some old writers,
+/// NBIS's test data among them, use five digits for X and Y).
 fn packed_xyt(s: &str) -> Option<(u32, u32, u32)> {
     let s = s.trim();
-    if s.len() != 11 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((num(&s[0..4])?, num(&s[4..8])?, num(&s[8..11])?))
+    let d = match s.len() {
+        11 => 4,
+        13 => 5,
+        _ => return None,
+    };
+    Some((num(&s[0..d])?, num(&s[d..2 * d])?, num(&s[2 * d..])?))
 }
 
 fn packed_list(field: &Field) -> Vec<Minutia> {
@@ -123,4 +129,73 @@ pub fn read_minutiae(rec: &TaggedRecord) -> Option<MinutiaeSet> {
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(fields: &[(u32, &str)]) -> TaggedRecord {
+        let mut r = TaggedRecord::new(9);
+        for &(n, v) in fields {
+            r.set(n, v.replace('_', "\u{1f}").replace('^', "\u{1e}"));
+        }
+        r
+    }
+
+    #[test]
+    fn incits_378_block() {
+        let r = record(&[
+            (1, "0"),
+            (2, "01"),
+            (4, "U"),
+            (128, "416"),
+            (129, "512"),
+            (134, "2"),
+            (136, "2"),
+            (137, "1_100_200_45_60_1^2_150_250_90_40_2"),
+        ]);
+        let m = read_minutiae(&r).unwrap();
+        assert_eq!(m.block, MinutiaeBlock::Incits378);
+        assert_eq!(m.finger_position, Some(2));
+        assert_eq!(m.image_size, Some((416, 512)));
+        assert_eq!(m.minutiae.len(), 2);
+        assert_eq!(
+            m.minutiae[1],
+            Minutia {
+                index: 2,
+                x: 150,
+                y: 250,
+                theta: 90,
+                quality: Some(40),
+                kind: "2".into()
+            }
+        );
+    }
+
+    #[test]
+    fn standard_and_iafis_blocks() {
+        let std = record(&[
+            (4, "S"),
+            (6, "03"),
+            (10, "1"),
+            (12, "001_01320714248_0_A_2,1"),
+        ]);
+        let m = read_minutiae(&std).unwrap();
+        assert_eq!(
+            (m.block, m.finger_position),
+            (MinutiaeBlock::Standard, Some(3))
+        );
+        assert_eq!(
+            (m.minutiae[0].x, m.minutiae[0].y, m.minutiae[0].theta),
+            (132, 714, 248)
+        );
+        let iafis = record(&[(4, "U"), (14, "7"), (23, "001_21951869281_00_C")]);
+        let m = read_minutiae(&iafis).unwrap();
+        assert_eq!(
+            (m.block, m.finger_position, m.minutiae[0].kind.as_str()),
+            (MinutiaeBlock::Iafis, Some(7), "C")
+        );
+        assert!(read_minutiae(&record(&[(4, "U")])).is_none());
+    }
 }
