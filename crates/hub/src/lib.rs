@@ -1,14 +1,18 @@
 //! The in-process transport of the embedded default: one delivery loop that
 //! carries messages between the agencies (and the world outside them) in
-//! (deliver_at, id) order, and persists each message's effects together with
-//! the mark that it was processed, in one transaction. Killed at any point
-//! and restarted on the same database, it continues exactly where the last
-//! commit left it.
+//! (deliver_at, id) order. Each batch commits, in one transaction, the new
+//! messages, the audit lines and the cursor that marks the batch processed.
+//! Every few batches a checkpoint also writes the changed case records and
+//! subjects; on open, the messages between the checkpoint and the cursor are
+//! replayed through the (deterministic) agencies to rebuild the state. Killed
+//! at any point and restarted on the same database, it continues exactly
+//! where the last commit left it.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use scomm_domain::agency::{Ctx, HubState, Outbox, Ports};
+use scomm_domain::ids::{BookingId, FbiNumber};
 use scomm_domain::{Config, Dice, Envelope, Message, Party, SimTime};
 use scomm_store::{Store, StoreError};
 
@@ -48,6 +52,14 @@ pub struct Hub {
     dice: Dice,
     /// Commit after this many messages (more is faster; a crash loses only uncommitted work).
     pub batch: usize,
+    /// Write the changed cases and subjects every this many batches.
+    pub checkpoint_every: usize,
+    /// (deliver_at, id) up to which the stored cases and subjects are current.
+    checkpoint: (i64, u64),
+    /// Messages between checkpoint and cursor not yet replayed into `state`.
+    to_replay: Vec<Envelope>,
+    dirty_cases: BTreeSet<BookingId>,
+    dirty_subjects: BTreeSet<FbiNumber>,
 }
 
 impl Hub {
@@ -73,6 +85,12 @@ impl Hub {
         let next_id = meta_u64("next_message_id")?;
         let processed = meta_u64("processed")?;
         let cursor = store.cursor()?;
+        let checkpoint = store.checkpoint()?;
+        let to_replay = if checkpoint < cursor {
+            store.messages_after(checkpoint, Some(cursor))?
+        } else {
+            Vec::new()
+        };
         let mut hub = Hub {
             store,
             state,
@@ -84,6 +102,11 @@ impl Hub {
             config,
             dice,
             batch: 20_000,
+            checkpoint_every: 10,
+            checkpoint,
+            to_replay,
+            dirty_cases: BTreeSet::new(),
+            dirty_subjects: BTreeSet::new(),
         };
         for env in hub.store.pending()? {
             hub.queue.push(Reverse((env.deliver_at.0, env.id)));
@@ -151,6 +174,34 @@ impl Hub {
         self.envelopes.insert(env.id, env);
     }
 
+    /// Bring the state from the checkpoint up to the cursor by handing the
+    /// messages in between to their agencies again, discarding what they send
+    /// (it is stored already). Agencies are deterministic, so the state is
+    /// the one the interrupted run had.
+    fn replay(&mut self, ports: &mut dyn Ports) -> usize {
+        let messages = std::mem::take(&mut self.to_replay);
+        let mut out = Outbox::default();
+        for env in &messages {
+            if env.to == Party::World {
+                continue; // the world keeps no state of its own
+            }
+            out.clear();
+            let mut ctx = Ctx {
+                now: env.deliver_at,
+                from: env.from,
+                config: &self.config,
+                dice: &self.dice,
+                ports,
+                out: &mut out,
+            };
+            let _ = scomm_domain::handle(env, &mut self.state, &mut ctx);
+            self.dirty_cases.extend(out.touched_cases.iter().copied());
+            self.dirty_subjects
+                .extend(out.touched_subjects.iter().copied());
+        }
+        messages.len()
+    }
+
     /// Deliver messages until none is left.
     /// Returns the number of messages processed by this call.
     pub fn run(
@@ -159,14 +210,14 @@ impl Hub {
         ports: &mut dyn Ports,
         mut progress: impl FnMut(Progress),
     ) -> Result<u64, HubError> {
+        self.replay(ports);
         let start = self.processed;
         let mut out = Outbox::default();
+        let mut batches = 0usize;
         loop {
             if self.queue.is_empty() {
                 break;
             }
-            let mut touched_cases = BTreeSet::new();
-            let mut touched_subjects = BTreeSet::new();
             let mut now = SimTime(0);
             let tx = self.store.begin()?;
             let mut in_batch = 0;
@@ -215,21 +266,26 @@ impl Hub {
                     self.queue.push(Reverse((new.deliver_at.0, new.id)));
                     self.envelopes.insert(new.id, new);
                 }
-                touched_cases.extend(out.touched_cases.iter().copied());
-                touched_subjects.extend(out.touched_subjects.iter().copied());
+                self.dirty_cases.extend(out.touched_cases.iter().copied());
+                self.dirty_subjects
+                    .extend(out.touched_subjects.iter().copied());
                 self.processed += 1;
                 in_batch += 1;
             }
-            for b in &touched_cases {
-                tx.put_case(&self.state.cases[b])?;
-            }
-            for f in &touched_subjects {
-                tx.put_subject(&self.state.subjects[f])?;
-            }
             tx.advance_cursor(self.cursor.0, self.cursor.1)?;
             tx.set_meta("next_message_id", &self.next_id.to_string())?;
-            tx.set_meta("next_fbi_number", &self.state.next_fbi_number.to_string())?;
             tx.set_meta("processed", &self.processed.to_string())?;
+            batches += 1;
+            if batches % self.checkpoint_every.max(1) == 0 || self.queue.is_empty() {
+                write_checkpoint(
+                    &tx,
+                    &self.state,
+                    &mut self.dirty_cases,
+                    &mut self.dirty_subjects,
+                    self.cursor,
+                )?;
+                self.checkpoint = self.cursor;
+            }
             tx.commit()?;
             progress(Progress {
                 processed: self.processed,
@@ -238,6 +294,38 @@ impl Hub {
                 bookings: self.state.cases.len(),
             });
         }
+        if self.checkpoint != self.cursor || !self.dirty_cases.is_empty() {
+            let tx = self.store.begin()?;
+            write_checkpoint(
+                &tx,
+                &self.state,
+                &mut self.dirty_cases,
+                &mut self.dirty_subjects,
+                self.cursor,
+            )?;
+            tx.commit()?;
+            self.checkpoint = self.cursor;
+        }
         Ok(self.processed - start)
     }
+}
+
+/// Write every case and subject changed since the last checkpoint, and mark
+/// the stored state current up to `cursor`.
+fn write_checkpoint(
+    tx: &scomm_store::Tx,
+    state: &HubState,
+    dirty_cases: &mut BTreeSet<BookingId>,
+    dirty_subjects: &mut BTreeSet<FbiNumber>,
+    cursor: (i64, u64),
+) -> Result<(), HubError> {
+    for b in std::mem::take(dirty_cases) {
+        tx.put_case(&state.cases[&b])?;
+    }
+    for f in std::mem::take(dirty_subjects) {
+        tx.put_subject(&state.subjects[&f])?;
+    }
+    tx.set_meta("next_fbi_number", &state.next_fbi_number.to_string())?;
+    tx.set_checkpoint(cursor.0, cursor.1)?;
+    Ok(())
 }

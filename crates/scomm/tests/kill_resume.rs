@@ -13,6 +13,24 @@ fn scenario() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/small.toml")
 }
 
+/// Whether the database holds processed messages that its stored cases do not reflect yet.
+fn checkpoint_behind_cursor(db: &Path) -> bool {
+    let Ok(c) = rusqlite::Connection::open(db) else {
+        return false;
+    };
+    let meta = |k: &str| -> Option<i64> {
+        c.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| {
+            r.get::<_, String>(0)
+        })
+        .ok()?
+        .parse()
+        .ok()
+    };
+    let cursor = (meta("cursor_deliver_at"), meta("cursor_id"));
+    let checkpoint = (meta("checkpoint_deliver_at"), meta("checkpoint_id"));
+    cursor.0.is_some() && cursor != checkpoint
+}
+
 fn report(db: &Path) -> serde_json::Value {
     let out = scomm()
         .args(["report", "--format", "json", "--db"])
@@ -44,6 +62,7 @@ fn killed_and_resumed_run_matches_uninterrupted_run() {
 
     let killed = dir.path().join("killed.db");
     let mut interruptions = 0;
+    let mut replays = 0;
     let mut wait_ms = 60;
     for _ in 0..60 {
         let mut child = scomm()
@@ -66,12 +85,19 @@ fn killed_and_resumed_run_matches_uninterrupted_run() {
                 child.wait().unwrap();
                 interruptions += 1;
                 wait_ms += 40;
+                if checkpoint_behind_cursor(&killed) {
+                    replays += 1;
+                }
             }
         }
     }
     assert!(
         interruptions >= 2,
         "the run was never interrupted ({interruptions}); the test proves nothing"
+    );
+    assert!(
+        replays >= 1,
+        "no kill left processed messages after the checkpoint: the replay path went untested"
     );
     let partial = report(&killed);
     assert_eq!(partial["pending_messages"], 0, "the last run finished");

@@ -256,7 +256,7 @@ pub fn report(db: &Path) -> Result<Reported, SimError> {
             .and_then(|s| s.parse().ok())
             .unwrap_or(1.0),
         mode: store.meta("identification_mode")?.unwrap_or_default(),
-        pending: store.pending_count()? as usize,
+        pending: store.unreflected_count()? as usize,
         report,
         published: published.into_iter().collect(),
     })

@@ -97,25 +97,51 @@ impl Store {
         })
     }
 
-    /// The delivery cursor: the (deliver_at, id) of the last processed message.
-    pub fn cursor(&self) -> Result<(i64, u64)> {
-        let get = |k: &str| -> Result<i64> {
-            Ok(self
-                .meta(k)?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(i64::MIN))
-        };
-        Ok((get("cursor_deliver_at")?, get("cursor_id")?.max(0) as u64))
+    fn cursor_at(&self, prefix: &str) -> Result<(i64, u64)> {
+        let get =
+            |k: String| -> Result<Option<i64>> { Ok(self.meta(&k)?.and_then(|v| v.parse().ok())) };
+        Ok(
+            match (
+                get(format!("{prefix}_deliver_at"))?,
+                get(format!("{prefix}_id"))?,
+            ) {
+                (Some(at), Some(id)) => (at, id.max(0) as u64),
+                _ => (i64::MIN, 0),
+            },
+        )
     }
 
-    /// Messages not yet processed (after the cursor), in delivery order.
+    /// The delivery cursor: (deliver_at, id) of the last processed message.
+    pub fn cursor(&self) -> Result<(i64, u64)> {
+        self.cursor_at("cursor")
+    }
+
+    /// The checkpoint: the cursor up to which the stored cases, subjects and
+    /// FBI number counter reflect every processed message. Messages after it
+    /// and up to the cursor are replayed on open.
+    pub fn checkpoint(&self) -> Result<(i64, u64)> {
+        self.cursor_at("checkpoint")
+    }
+
+    /// Messages after the cursor (not yet processed), in delivery order.
     pub fn pending(&self) -> Result<Vec<Envelope>> {
-        let (at, id) = self.cursor()?;
+        self.messages_after(self.cursor()?, None)
+    }
+
+    /// Messages after `from` and up to `to` (inclusive; `None`: all), in delivery order.
+    pub fn messages_after(
+        &self,
+        from: (i64, u64),
+        to: Option<(i64, u64)>,
+    ) -> Result<Vec<Envelope>> {
+        let (to_at, to_id) = to.unwrap_or((i64::MAX, u64::MAX >> 1));
         let mut stmt = self.conn.prepare(
             "SELECT id, from_party, to_party, sent_at, deliver_at, body FROM message
-             WHERE deliver_at > ?1 OR (deliver_at = ?1 AND id > ?2) ORDER BY deliver_at, id",
+             WHERE (deliver_at > ?1 OR (deliver_at = ?1 AND id > ?2))
+               AND (deliver_at < ?3 OR (deliver_at = ?3 AND id <= ?4))
+             ORDER BY deliver_at, id",
         )?;
-        let rows = stmt.query_map(params![at, id as i64], |r| {
+        let rows = stmt.query_map(params![from.0, from.1 as i64, to_at, to_id as i64], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -144,9 +170,17 @@ impl Store {
         .collect()
     }
 
+    /// How many messages the stored cases do not reflect yet (after the checkpoint).
+    pub fn unreflected_count(&self) -> Result<u64> {
+        self.count_after(self.checkpoint()?)
+    }
+
     /// How many messages are not yet processed.
     pub fn pending_count(&self) -> Result<u64> {
-        let (at, id) = self.cursor()?;
+        self.count_after(self.cursor()?)
+    }
+
+    fn count_after(&self, (at, id): (i64, u64)) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT COUNT(*) FROM message WHERE deliver_at > ?1 OR (deliver_at = ?1 AND id > ?2)",
             params![at, id as i64],
@@ -246,6 +280,12 @@ impl Tx<'_> {
     pub fn advance_cursor(&self, deliver_at: i64, id: u64) -> Result<()> {
         self.set_meta("cursor_deliver_at", &deliver_at.to_string())?;
         self.set_meta("cursor_id", &id.to_string())
+    }
+
+    /// Record that the stored state reflects every message up to (`deliver_at`, `id`).
+    pub fn set_checkpoint(&self, deliver_at: i64, id: u64) -> Result<()> {
+        self.set_meta("checkpoint_deliver_at", &deliver_at.to_string())?;
+        self.set_meta("checkpoint_id", &id.to_string())
     }
 
     pub fn insert_audit(&self, message_id: u64, at: i64, line: &AuditLine) -> Result<()> {
