@@ -7,8 +7,14 @@ use libfuzzer_sys::fuzz_target;
 use scomm_nist::{ebts, wsq, Compression, ImageRecord, Transaction};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(tx) = Transaction::parse(data) else { return };
-    assert_eq!(tx.to_bytes(), data, "parsed transaction did not write back byte for byte");
+    let Ok(tx) = Transaction::parse(data) else {
+        return;
+    };
+    assert_eq!(
+        tx.to_bytes(),
+        data,
+        "parsed transaction did not write back byte for byte"
+    );
     let _ = ebts::validate(&tx);
     let _ = ebts::CriminalTenprint::read(&tx);
     if let Ok(images) = ImageRecord::all(&tx) {
