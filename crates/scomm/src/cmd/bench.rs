@@ -8,6 +8,8 @@ pub enum BenchCommand {
     Wsq(super::nist::BenchWsqArgs),
     /// ANSI/NIST-ITL parse, write and validate throughput.
     Nist(super::nist::BenchNistArgs),
+    /// Fingerprint extraction ms/image and comparisons/s with a prepared probe.
+    Fp(super::fp::BenchFpArgs),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -15,5 +17,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Hub(args) => super::sim::bench_hub(args),
         BenchCommand::Wsq(args) => super::nist::bench_wsq(args),
         BenchCommand::Nist(args) => super::nist::bench_nist(args),
+        BenchCommand::Fp(args) => super::fp::bench_fp(args),
     }
 }

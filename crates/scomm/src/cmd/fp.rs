@@ -116,3 +116,109 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct BenchFpArgs {
+    /// Folder of FVC-style images, optionally `DIR:DPI`; without one (or when
+    /// it is missing) generated images are used.
+    #[arg(long, default_value = "../shared/data/fvc2002/DB1_B")]
+    pub dir: String,
+    /// Seconds to spend measuring comparisons.
+    #[arg(long, default_value_t = 3.0)]
+    pub seconds: f64,
+}
+
+/// Images for the benchmark: the folder's, or generated ones.
+fn bench_images(args: &BenchFpArgs) -> anyhow::Result<(String, Vec<(Vec<u8>, usize, usize, f64)>)> {
+    let (dir, dpi) = match args.dir.rsplit_once(':') {
+        Some((d, p)) if p.parse::<f64>().is_ok() => (PathBuf::from(d), p.parse::<f64>()?),
+        _ => (PathBuf::from(&args.dir), 500.0),
+    };
+    if dir.is_dir() {
+        let samples = scomm_fingerprint::eval::discover(&dir)?;
+        let mut images = Vec::new();
+        for s in &samples {
+            let image = scomm_fingerprint::image_io::load_image(&s.path)
+                .with_context(|| format!("loading {}", s.path.display()))?;
+            images.push((
+                image.pixels,
+                image.width as usize,
+                image.height as usize,
+                dpi,
+            ));
+        }
+        if !images.is_empty() {
+            return Ok((dir.display().to_string(), images));
+        }
+    }
+    let mut images = Vec::new();
+    for k in 0..40u32 {
+        let mut p = scomm_fingerprint::synthetic::Pattern::straight(
+            388,
+            374,
+            8.5 + (k % 5) as f32 * 0.5,
+            0.3 * k as f32,
+        );
+        p.bend = 0.8;
+        for i in 0..12u32 {
+            let h = (k * 31 + i * 17) as f32;
+            p.singularities
+                .push(scomm_fingerprint::synthetic::Singularity {
+                    x: 100.0 + (h * 7.3) % 190.0,
+                    y: 90.0 + (h * 5.1) % 190.0,
+                    sign: if (k + i) % 2 == 0 { 1.0 } else { -1.0 },
+                });
+        }
+        images.push((p.render(), 388, 374, 500.0));
+    }
+    Ok(("generated 388x374 patterns".into(), images))
+}
+
+/// Extraction time per image and comparisons per second with a prepared
+/// probe, on one thread.
+pub fn bench_fp(args: BenchFpArgs) -> anyhow::Result<()> {
+    let (source, images) = bench_images(&args)?;
+    let mut times = Vec::with_capacity(images.len());
+    let mut templates = Vec::with_capacity(images.len());
+    for (pixels, w, h, dpi) in &images {
+        let start = std::time::Instant::now();
+        templates.push(scomm_fingerprint::extract::extract(pixels, *w, *h, *dpi)?);
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut sorted = times.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let prepared: Vec<PreparedTemplate> = templates.iter().map(PreparedTemplate::new).collect();
+    let start = std::time::Instant::now();
+    let mut compared = 0u64;
+    let mut checksum = 0.0f64;
+    'outer: loop {
+        for probe in &templates {
+            let matcher = Matcher::new(probe);
+            for candidate in &prepared {
+                checksum += matcher.compare(candidate) as f64;
+            }
+            compared += prepared.len() as u64;
+            if start.elapsed().as_secs_f64() >= args.seconds {
+                break 'outer;
+            }
+        }
+    }
+    let per_s = compared as f64 / start.elapsed().as_secs_f64();
+    let minutiae =
+        templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / templates.len() as f64;
+    let max_minutiae = templates
+        .iter()
+        .map(|t| t.minutiae.len())
+        .max()
+        .unwrap_or(0);
+    println!("images            {} ({source})", images.len());
+    println!(
+        "extraction        {mean:.1} ms/image mean, {:.1} ms median, {:.1} ms max (one thread)",
+        sorted[sorted.len() / 2],
+        sorted[sorted.len() - 1]
+    );
+    println!("minutiae          {minutiae:.1} mean, {max_minutiae} max");
+    println!("comparisons       {per_s:.0}/s with a prepared probe (one thread; {compared} done, checksum {checksum:.0})");
+    Ok(())
+}
