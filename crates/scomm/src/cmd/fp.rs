@@ -128,8 +128,11 @@ pub struct BenchFpArgs {
     pub seconds: f64,
 }
 
+/// Pixels, width, height and dpi of one benchmark image.
+type BenchImage = (Vec<u8>, usize, usize, f64);
+
 /// Images for the benchmark: the folder's, or generated ones.
-fn bench_images(args: &BenchFpArgs) -> anyhow::Result<(String, Vec<(Vec<u8>, usize, usize, f64)>)> {
+fn bench_images(args: &BenchFpArgs) -> anyhow::Result<(String, Vec<BenchImage>)> {
     let (dir, dpi) = match args.dir.rsplit_once(':') {
         Some((d, p)) if p.parse::<f64>().is_ok() => (PathBuf::from(d), p.parse::<f64>()?),
         _ => (PathBuf::from(&args.dir), 500.0),
