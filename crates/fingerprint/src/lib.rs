@@ -4,9 +4,10 @@
 pub mod dump;
 pub mod eval;
 pub mod extract;
+pub mod formats;
+pub mod image_io;
 pub mod matcher;
 pub mod synthetic;
-pub mod image_io;
 pub mod template;
 
 pub use template::{Minutia, MinutiaKind, Template, TEMPLATE_PPI};

@@ -249,12 +249,14 @@ fn decode_palette(
             1 => copy_exact(input, out, strip)?,
             5 => lzw_decode(input, out, strip)?,
             32773 => packbits_decode(input, out, strip)?,
-            other => return Err(ImageError::unsupported(
-                FORMAT,
-                format!(
+            other => {
+                return Err(ImageError::unsupported(
+                    FORMAT,
+                    format!(
                     "compression {other} in a palette image (none, LZW and PackBits are supported)"
                 ),
-            )),
+                ))
+            }
         }
         if predictor == 2 {
             for row in out.chunks_exact_mut(row_bytes) {
