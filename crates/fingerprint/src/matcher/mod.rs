@@ -13,6 +13,7 @@
 //! 4. `score`: the best pairing's size, its support by further matching
 //!    edges, and how much of both fingers it explains.
 
+pub mod calibration;
 pub mod prepared;
 mod scoring;
 

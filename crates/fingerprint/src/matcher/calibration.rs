@@ -1,0 +1,56 @@
+//! Score-to-FMR calibration, measured (see BENCHMARKS.md, "Fingerprint
+//! engine"): 49,920 impostor comparisons (every cross-finger pair of the
+//! 320 FVC2002 DB1-DB4 B images, templates from this extractor). A
+//! threshold is chosen by the false-match rate it allows.
+//!
+//! The table belongs to the matcher and extractor versions that measured
+//! it: re-measure it whenever either changes scores.
+
+/// (false match rate, lowest score that keeps to it).
+pub const THRESHOLDS: [(f64, f32); 8] = [
+    (1e-1, 11.21),
+    (3e-2, 13.91),
+    (1e-2, 16.08),
+    (3e-3, 18.26),
+    (1e-3, 20.11),
+    (3e-4, 22.00),
+    (1e-4, 24.58),
+    (3e-5, 26.90),
+];
+
+/// Score threshold for a target false-match rate, interpolated in log(FMR)
+/// between the measured points (clamped to the measured range).
+pub fn threshold_for_fmr(fmr: f64) -> f32 {
+    let (first, last) = (THRESHOLDS[0], THRESHOLDS[THRESHOLDS.len() - 1]);
+    if fmr.is_nan() || fmr >= first.0 {
+        return first.1;
+    }
+    if fmr <= last.0 {
+        return last.1;
+    }
+    for w in THRESHOLDS.windows(2) {
+        let ((f0, t0), (f1, t1)) = (w[0], w[1]);
+        if fmr <= f0 && fmr >= f1 {
+            let u = (f0.ln() - fmr.ln()) / (f0.ln() - f1.ln());
+            return t0 + (t1 - t0) * u as f32;
+        }
+    }
+    last.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_rise_as_the_allowed_fmr_falls() {
+        assert!(THRESHOLDS
+            .windows(2)
+            .all(|w| w[0].0 > w[1].0 && w[0].1 < w[1].1));
+        assert_eq!(threshold_for_fmr(1e-4), 24.58);
+        let between = threshold_for_fmr(5e-4);
+        assert!(between > 20.11 && between < 22.0);
+        assert_eq!(threshold_for_fmr(0.5), 11.21);
+        assert_eq!(threshold_for_fmr(1e-9), 26.90);
+    }
+}
