@@ -4,14 +4,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
-use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
+use scomm_fingerprint::formats::{decode_template, detect_template_format, TemplateFormat};
+use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
 use scomm_fingerprint::{MinutiaKind, Template};
 
 #[derive(Subcommand)]
 pub enum FpCommand {
     /// Extract minutiae from an image; optionally draw every stage.
     Extract(ExtractArgs),
-    /// Compare two fingerprints (images) and print the similarity score.
+    /// Compare two fingerprints (images or templates) and print the score.
     Compare(CompareArgs),
 }
 
@@ -25,13 +26,20 @@ pub struct ExtractArgs {
     /// Write a PNG of every extraction stage into this folder.
     #[arg(long)]
     pub dump: Option<PathBuf>,
+    /// Write the template to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Template format for --out: native, iso (19794-2:2005), ansi (378-2004), ansi2009.
+    #[arg(long, default_value = "native")]
+    pub format: String,
 }
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
+    /// Image, or template (native, ISO 19794-2, ANSI 378; told by content).
     pub a: PathBuf,
     pub b: PathBuf,
-    /// Scan resolution of both images.
+    /// Scan resolution of the images (templates carry their own).
     #[arg(long, default_value_t = 500.0)]
     pub dpi: f64,
 }
@@ -59,7 +67,26 @@ pub fn load_and_extract(
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<()> {
+    let format = TemplateFormat::from_name(&args.format).with_context(|| {
+        format!(
+            "unknown template format {:?} (native, iso, ansi, ansi2009)",
+            args.format
+        )
+    })?;
     let stages = load_and_extract(&args.image, args.dpi)?;
+    if let Some(dir) = &args.dump {
+        let written = scomm_fingerprint::dump::write_stages(&stages, dir)
+            .with_context(|| format!("writing stage pictures to {}", dir.display()))?;
+        eprintln!(
+            "wrote {} stage pictures to {}",
+            written.len(),
+            dir.display()
+        );
+    }
+    if let Some(out) = &args.out {
+        scomm_fingerprint::formats::save_template(&stages.template, format, out)?;
+        eprintln!("wrote template to {}", out.display());
+    }
     let t = &stages.template;
     println!(
         "{}x{} at 500 ppi, {} minutiae",
@@ -98,7 +125,13 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A template file is decoded; anything else is loaded as an image and extracted.
 fn template_of(path: &Path, dpi: f64) -> anyhow::Result<Template> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if detect_template_format(&bytes).is_some() || bytes.starts_with(b"FMR\0") {
+        return decode_template(&bytes)
+            .with_context(|| format!("decoding template {}", path.display()));
+    }
     Ok(load_and_extract(path, dpi)?.template)
 }
 
@@ -106,7 +139,14 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let a = template_of(&args.a, args.dpi)?;
     let b = template_of(&args.b, args.dpi)?;
     let comparison = Matcher::new(&a).explain(&PreparedTemplate::new(&b));
-    println!("score {:.2}", comparison.score);
+    let verdict = if comparison.score >= calibration::threshold_for_fmr(1e-4) {
+        "match at FMR 0.01%"
+    } else if comparison.score >= calibration::threshold_for_fmr(1e-2) {
+        "match at FMR 1% only"
+    } else {
+        "no match at FMR 1%"
+    };
+    println!("score {:.2} ({verdict})", comparison.score);
     println!(
         "paired minutiae {} (of {} and {}), supporting edges {}",
         comparison.pairs.len(),
