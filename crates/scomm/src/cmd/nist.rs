@@ -7,6 +7,15 @@ use clap::Subcommand;
 use scomm_nist::an2k::{Record, RS, US};
 use scomm_nist::{ebts, wsq, GreyImage, ImageRecord, Transaction};
 
+/// `println!` that ignores a closed stdout (`scomm nist dump F | head` must not panic, and
+/// `extract` keeps writing its files).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Subcommand)]
 pub enum NistCommand {
     /// Print the records and fields of a transaction.
@@ -63,7 +72,7 @@ pub fn run_wsq(command: WsqCommand) -> anyhow::Result<()> {
             let img =
                 wsq::decode(&data).with_context(|| format!("decoding {}", input.display()))?;
             write_png(&output, &img)?;
-            println!(
+            say!(
                 "{}: {}x{} ppi {} -> {}",
                 input.display(),
                 img.width,
@@ -85,7 +94,7 @@ pub fn run_wsq(command: WsqCommand) -> anyhow::Result<()> {
             std::fs::write(&output, &data)
                 .with_context(|| format!("writing {}", output.display()))?;
             let ratio = img.pixels.len() as f64 / data.len() as f64;
-            println!(
+            say!(
                 "{}: {}x{} -> {} ({} bytes, {ratio:.1}:1)",
                 input.display(),
                 img.width,
@@ -169,10 +178,10 @@ fn dump(path: &Path, json: bool) -> anyhow::Result<()> {
             })
             .collect();
         let out = serde_json::json!({ "file": path.display().to_string(), "version": tx.version(), "records": records });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        say!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!(
+    say!(
         "{}: {} records, version {}",
         path.display(),
         tx.records.len(),
@@ -181,17 +190,17 @@ fn dump(path: &Path, json: bool) -> anyhow::Result<()> {
     for (i, rec) in tx.records.iter().enumerate() {
         match rec {
             Record::Tagged(t) => {
-                println!(
+                say!(
                     "record {}: Type-{} (tagged, {} fields)",
                     i + 1,
                     t.record_type,
                     t.fields.len()
                 );
                 for f in &t.fields {
-                    println!("  {} = {}", f.tag, show_value(f.number, &f.value));
+                    say!("  {} = {}", f.tag, show_value(f.number, &f.value));
                 }
             }
-            Record::Binary(b) => println!(
+            Record::Binary(b) => say!(
                 "record {}: Type-{} (binary, {} bytes)",
                 i + 1,
                 b.record_type,
@@ -199,7 +208,7 @@ fn dump(path: &Path, json: bool) -> anyhow::Result<()> {
             ),
         }
         if let Some(img) = image_summary(&tx, i + 1, rec) {
-            println!(
+            say!(
                 "  image: IDC {}, impression {:?}, positions {:?}, {}x{}, {} ppi, {}, {} data bytes",
                 img.idc,
                 img.impression,
@@ -220,7 +229,7 @@ fn validate(path: &Path) -> anyhow::Result<()> {
     let findings = ebts::validate(&tx);
     let tot = tx.type1().and_then(|t| t.text(4)).unwrap_or_default();
     if findings.is_empty() {
-        println!(
+        say!(
             "{}: valid (TOT {tot}, {} records)",
             path.display(),
             tx.records.len()
@@ -228,7 +237,7 @@ fn validate(path: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     for f in &findings {
-        println!("{f}");
+        say!("{f}");
     }
     bail!("{}: {} finding(s)", path.display(), findings.len())
 }
@@ -246,13 +255,13 @@ fn extract(path: &Path, outdir: &Path) -> anyhow::Result<()> {
             Ok(grey) => {
                 let out = outdir.join(format!("{stem}.png"));
                 write_png(&out, &grey)?;
-                println!("{}", out.display());
+                say!("{}", out.display());
             }
             Err(e) => {
                 let out = outdir.join(format!("{stem}.{}", img.compression.extension()));
                 std::fs::write(&out, img.data)
                     .with_context(|| format!("writing {}", out.display()))?;
-                println!("{} (raw data: {e})", out.display());
+                say!("{} (raw data: {e})", out.display());
             }
         }
     }
@@ -393,28 +402,28 @@ pub fn bench_wsq(args: BenchWsqArgs) -> anyhow::Result<()> {
             .map(|i| Ok(wsq::encode(i, wsq::DEFAULT_BITRATE)?))
             .collect::<anyhow::Result<Vec<_>>>()
     })?;
-    println!(
+    say!(
         "WSQ, {} files, {mpx:.2} Mpx per round, best of {} rounds",
         wsqs.len(),
         args.rounds
     );
-    println!(
+    say!(
         "scomm decode, 1 thread        {:8.3} s  {:7.1} Mpx/s",
         dec,
         mpx / dec
     );
-    println!(
+    say!(
         "scomm encode 0.75, 1 thread   {:8.3} s  {:7.1} Mpx/s",
         enc,
         mpx / enc
     );
-    println!(
+    say!(
         "scomm decode, {} threads       {:8.3} s  {:7.1} Mpx/s",
         rayon::current_num_threads(),
         dec_par,
         mpx / dec_par
     );
-    println!(
+    say!(
         "scomm encode, {} threads       {:8.3} s  {:7.1} Mpx/s",
         rayon::current_num_threads(),
         enc_par,
@@ -440,13 +449,13 @@ pub fn bench_wsq(args: BenchWsqArgs) -> anyhow::Result<()> {
             v["decode_s"].as_f64().unwrap_or(f64::NAN),
             v["encode_s"].as_f64().unwrap_or(f64::NAN),
         );
-        println!(
+        say!(
             "NBIS decode (PyPI wsq)        {:8.3} s  {:7.1} Mpx/s  (scomm 1 thread is {:.2}x)",
             nd,
             mpx / nd,
             nd / dec
         );
-        println!(
+        say!(
             "NBIS encode (PyPI wsq)        {:8.3} s  {:7.1} Mpx/s  (scomm 1 thread is {:.2}x)",
             ne,
             mpx / ne,
@@ -481,14 +490,14 @@ pub fn bench_nist(args: BenchNistArgs) -> anyhow::Result<()> {
         std::hint::black_box(ebts::validate(&tx));
         Ok(())
     })?;
-    println!(
+    say!(
         "{}: {} records, {:.3} MB",
         args.file.display(),
         tx.records.len(),
         mb
     );
-    println!("parse (no image decoding)   {parse_rate:9.1} MB/s");
-    println!("write                       {write_rate:9.1} MB/s");
-    println!("validate (structure + EBTS) {validate_rate:9.1} MB/s");
+    say!("parse (no image decoding)   {parse_rate:9.1} MB/s");
+    say!("write                       {write_rate:9.1} MB/s");
+    say!("validate (structure + EBTS) {validate_rate:9.1} MB/s");
     Ok(())
 }
