@@ -185,3 +185,33 @@ fn type9_minutiae_counts_match_their_count_fields() {
     }
     assert!(checked >= 5, "only {checked} Type-9 records checked");
 }
+
+#[test]
+fn tenprint_transaction_images_equal_the_nbis_reference_decodings() {
+    let (Some(an2k), Some(wsq_dir)) = (shared("ansi-nist"), shared("wsq/jnbis-tenprint")) else {
+        return;
+    };
+    let refs: Vec<_> = files_with(&wsq_dir, &|p: &Path| {
+        p.extension().is_some_and(|e| e == "png")
+    })
+    .iter()
+    .map(|p| read_png_grey(p))
+    .collect();
+    for name in ["type-4-tpcard.an2", "type-14-tpcard-nqm.an2"] {
+        let tx = Transaction::parse(
+            &std::fs::read(an2k.join("jnbis-nist-reference").join(name)).unwrap(),
+        )
+        .unwrap();
+        let images = ImageRecord::all(&tx).unwrap();
+        assert_eq!(images.len(), 14, "{name}");
+        for img in images {
+            let g = img.decode_grey().unwrap();
+            assert!(
+                refs.iter()
+                    .any(|(w, h, px)| (*w, *h) == (g.width, g.height) && *px == g.pixels),
+                "{name} record {}: no identical reference decoding",
+                img.record_index
+            );
+        }
+    }
+}
