@@ -12,4 +12,4 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install --quiet wsq pillow
 fi
 cargo build --release --quiet -p scomm
-"$venv/bin/python" scripts/nbis_wsq.py check ../shared/data/wsq/jnbis-tenprint target/release/scomm
+"$venv/bin/python" scripts/nbis_wsq.py check ../shared/data/wsq/jnbis-tenprint "${CARGO_TARGET_DIR:-target}/release/scomm"
