@@ -9,12 +9,12 @@
 //! where the last commit left it.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeSet, BinaryHeap};
 
-use scomm_domain::agency::{Ctx, HubState, Outbox, Ports};
+use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports};
 use scomm_domain::ids::{BookingId, FbiNumber};
 use scomm_domain::{Config, Dice, Envelope, Message, Party, SimTime};
-use scomm_store::{Store, StoreError};
+use scomm_store::{MessageRow, Store, StoreError};
 
 /// The parts of the world outside the system (courts, the calendar of
 /// arrests) that the simulator plays. It reads the hub state, never writes it.
@@ -42,8 +42,7 @@ pub struct Progress {
 pub struct Hub {
     store: Store,
     pub state: HubState,
-    queue: BinaryHeap<Reverse<(i64, u64)>>,
-    envelopes: HashMap<u64, Envelope>,
+    queue: BinaryHeap<Reverse<Queued>>,
     next_id: u64,
     processed: u64,
     /// (deliver_at, id) of the last message processed.
@@ -95,7 +94,6 @@ impl Hub {
             store,
             state,
             queue: BinaryHeap::new(),
-            envelopes: HashMap::new(),
             next_id,
             processed,
             cursor,
@@ -109,8 +107,7 @@ impl Hub {
             dirty_subjects: BTreeSet::new(),
         };
         for env in hub.store.pending()? {
-            hub.queue.push(Reverse((env.deliver_at.0, env.id)));
-            hub.envelopes.insert(env.id, env);
+            hub.queue.push(Reverse(Queued(env)));
         }
         Ok(hub)
     }
@@ -170,8 +167,7 @@ impl Hub {
     }
 
     fn enqueue(&mut self, env: Envelope) {
-        self.queue.push(Reverse((env.deliver_at.0, env.id)));
-        self.envelopes.insert(env.id, env);
+        self.queue.push(Reverse(Queued(env)));
     }
 
     /// Bring the state from the checkpoint up to the cursor by handing the
@@ -221,11 +217,12 @@ impl Hub {
             let mut now = SimTime(0);
             let tx = self.store.begin()?;
             let mut in_batch = 0;
+            let mut rows: Vec<MessageRow> = Vec::new();
+            let mut audit: Vec<(u64, i64, AuditLine)> = Vec::new();
             while in_batch < self.batch {
-                let Some(Reverse((_, id))) = self.queue.pop() else {
+                let Some(Reverse(Queued(env))) = self.queue.pop() else {
                     break;
                 };
-                let env = self.envelopes.remove(&id).expect("queued envelope is kept");
                 debug_assert!(
                     (env.deliver_at.0, env.id) > self.cursor,
                     "delivery order is monotonic"
@@ -249,9 +246,7 @@ impl Hub {
                         out.audit(env.to, env.message.booking(), format!("rejected: {e}"));
                     }
                 }
-                for line in &out.audit {
-                    tx.insert_audit(env.id, now.0, line)?;
-                }
+                audit.extend(out.audit.drain(..).map(|line| (env.id, now.0, line)));
                 for send in out.sends.drain(..) {
                     self.next_id += 1;
                     let new = Envelope {
@@ -262,9 +257,8 @@ impl Hub {
                         deliver_at: send.deliver_at.max(now),
                         message: send.message,
                     };
-                    tx.insert_message(&new)?;
-                    self.queue.push(Reverse((new.deliver_at.0, new.id)));
-                    self.envelopes.insert(new.id, new);
+                    rows.push(MessageRow::new(&new));
+                    self.queue.push(Reverse(Queued(new)));
                 }
                 self.dirty_cases.extend(out.touched_cases.iter().copied());
                 self.dirty_subjects
@@ -272,6 +266,8 @@ impl Hub {
                 self.processed += 1;
                 in_batch += 1;
             }
+            tx.insert_messages(&rows)?;
+            tx.insert_audits(&audit)?;
             tx.advance_cursor(self.cursor.0, self.cursor.1)?;
             tx.set_meta("next_message_id", &self.next_id.to_string())?;
             tx.set_meta("processed", &self.processed.to_string())?;
@@ -307,6 +303,31 @@ impl Hub {
             self.checkpoint = self.cursor;
         }
         Ok(self.processed - start)
+    }
+}
+
+/// A queued message, ordered for delivery by (deliver_at, id).
+struct Queued(Envelope);
+
+impl Queued {
+    fn key(&self) -> (i64, u64) {
+        (self.0.deliver_at.0, self.0.id)
+    }
+}
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
     }
 }
 

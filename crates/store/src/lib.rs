@@ -246,6 +246,35 @@ impl Store {
     }
 }
 
+/// A message as stored: its routing columns and its body already encoded,
+/// so that encoding happens when it is sent and the insert is a plain copy.
+#[derive(Clone, Debug)]
+pub struct MessageRow {
+    pub id: u64,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub kind: &'static str,
+    pub booking: Option<u64>,
+    pub sent_at: i64,
+    pub deliver_at: i64,
+    pub body: String,
+}
+
+impl MessageRow {
+    pub fn new(env: &Envelope) -> MessageRow {
+        MessageRow {
+            id: env.id,
+            from: env.from.name(),
+            to: env.to.name(),
+            kind: env.message.kind(),
+            booking: env.message.booking().map(|b| b.0),
+            sent_at: env.sent_at.0,
+            deliver_at: env.deliver_at.0,
+            body: json(&env.message),
+        }
+    }
+}
+
 /// One transaction: everything written through it lands together or not at all.
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
@@ -259,20 +288,26 @@ impl Tx<'_> {
 
     /// Record a new message. It must sort after the cursor (the hub ensures it).
     pub fn insert_message(&self, env: &Envelope) -> Result<()> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO message (id, from_party, to_party, kind, booking, sent_at, deliver_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                env.id as i64,
-                env.from.name(),
-                env.to.name(),
-                env.message.kind(),
-                env.message.booking().map(|b| b.0 as i64),
-                env.sent_at.0,
-                env.deliver_at.0,
-                json(&env.message)
+        self.insert_messages(&[MessageRow::new(env)])
+    }
+
+    /// Record new messages (one prepared statement for the lot).
+    pub fn insert_messages(&self, rows: &[MessageRow]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO message (id, from_party, to_party, kind, booking, sent_at, deliver_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for r in rows {
+            stmt.execute(params![
+                r.id as i64,
+                r.from,
+                r.to,
+                r.kind,
+                r.booking.map(|b| b as i64),
+                r.sent_at,
+                r.deliver_at,
+                r.body
             ])?;
+        }
         Ok(())
     }
 
@@ -289,9 +324,23 @@ impl Tx<'_> {
     }
 
     pub fn insert_audit(&self, message_id: u64, at: i64, line: &AuditLine) -> Result<()> {
-        self.tx
-            .prepare_cached("INSERT INTO audit (message_id, at, party, booking, event) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![message_id as i64, at, line.party.name(), line.booking.map(|b| b.0 as i64), line.event])?;
+        self.insert_audits(&[(message_id, at, line.clone())])
+    }
+
+    /// Append audit lines: (message id, time, line).
+    pub fn insert_audits(&self, lines: &[(u64, i64, AuditLine)]) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO audit (message_id, at, party, booking, event) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (message_id, at, line) in lines {
+            stmt.execute(params![
+                *message_id as i64,
+                at,
+                line.party.name(),
+                line.booking.map(|b| b.0 as i64),
+                line.event
+            ])?;
+        }
         Ok(())
     }
 
