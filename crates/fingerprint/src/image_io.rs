@@ -214,6 +214,30 @@ pub(crate) fn check_dimensions(
     Ok(())
 }
 
+/// Rejects a header whose pixel data could not fit in the file even at the
+/// best ratio the format's compression achieves (`max_ratio`: deflate
+/// reaches 1032:1, TIFF LZW about 2730:1), so a few hundred bytes cannot
+/// make a decoder reserve hundreds of megabytes.
+pub(crate) fn check_data_can_fit(
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+    bits_per_pixel: u64,
+    file_length: usize,
+    max_ratio: u64,
+) -> Result<(), ImageError> {
+    let raw = (width as u64 * bits_per_pixel).div_ceil(8) * height as u64;
+    if raw > file_length as u64 * max_ratio {
+        return Err(ImageError::invalid(
+            format,
+            format!(
+                "header declares {width}x{height} pixels ({raw} bytes of pixel data), more than a {file_length}-byte file can hold at {max_ratio}:1 compression"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Which format the first bytes announce, if any (raw has no signature).
 pub fn detect_format(bytes: &[u8]) -> Option<ImageFormat> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {

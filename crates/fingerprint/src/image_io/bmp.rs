@@ -304,6 +304,9 @@ fn decode_rle(bytes: &[u8], header: &Header) -> Result<Vec<u8>, ImageError> {
             ),
         )
     })?;
+    // A run or a delta escape covers many pixels per byte pair; bound the
+    // canvas by the stream length before allocating it.
+    super::check_data_can_fit(FORMAT, header.width, header.height, 8, data.len(), 4096)?;
     let background = palette_grey(header, 0)?;
     let mut grey = vec![background; w * h];
     let (mut x, mut row) = (0usize, 0usize); // row counts from the bottom

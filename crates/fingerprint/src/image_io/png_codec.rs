@@ -1,6 +1,8 @@
 //! PNG through the `png` crate: any bit depth and colour type in, 8-bit grey out.
 
-use super::{check_dimensions, luma, over_white, GrayImage, ImageError, ImageFormat};
+use super::{
+    check_data_can_fit, check_dimensions, luma, over_white, GrayImage, ImageError, ImageFormat,
+};
 use std::io::Cursor;
 
 const FORMAT: ImageFormat = ImageFormat::Png;
@@ -15,11 +17,14 @@ pub(super) fn decode(bytes: &[u8]) -> Result<GrayImage, ImageError> {
     // Palette -> RGB, grey below 8 bits -> 8 bits, 16 bits -> 8 bits.
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(map_error)?;
-    let (width, height) = {
+    let (width, height, bits_per_pixel) = {
         let info = reader.info();
-        (info.width, info.height)
+        let bits = info.color_type.samples() as u64 * info.bit_depth as u8 as u64;
+        (info.width, info.height, bits)
     };
     check_dimensions(FORMAT, width, height)?;
+    // Deflate expands at most 1032:1; allow for zlib and filter bytes.
+    check_data_can_fit(FORMAT, width, height, bits_per_pixel, bytes.len(), 1100)?;
     let (color, depth) = reader.output_color_type();
     if depth != png::BitDepth::Eight {
         return Err(ImageError::unsupported(

@@ -117,6 +117,26 @@ fn png_oversized_header_is_rejected_before_allocating() {
     assert!(decode_image(&bytes).is_err());
 }
 
+#[test]
+fn tiny_files_cannot_claim_huge_images() {
+    // A valid IHDR (correct CRC) declaring 9000x9000 in a ~70-byte file.
+    let mut bytes = encode_png(&pattern(4, 4)).unwrap();
+    bytes[16..20].copy_from_slice(&9000u32.to_be_bytes());
+    bytes[20..24].copy_from_slice(&9000u32.to_be_bytes());
+    let crc = crc32fast::hash(&bytes[12..29]);
+    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+    assert_defect(decode_image(&bytes), &["9000x9000", "more than a"]);
+
+    let huge = base_tags(9000, 9000, 8, 5, 1, 9000);
+    assert_defect(
+        decode_image(&tiff_bytes(&huge, &[vec![0; 16]])),
+        &["9000x9000", "more than a"],
+    );
+
+    let rle = bmp_bytes(9000, 9000, 8, 1, &grey_palette(256), &[], &[0, 1]);
+    assert_defect(decode_image(&rle), &["9000x9000", "more than a"]);
+}
+
 // ---------------------------------------------------------------- BMP
 
 /// A BMP with a 40-byte info header and the given pixel rows (already padded).

@@ -6,7 +6,9 @@
 //! the `tiff` crate, each strip decompressed (none, LZW through `weezl`,
 //! PackBits), predictor undone, and indices mapped through the colour map.
 
-use super::{check_dimensions, luma, over_white, GrayImage, ImageError, ImageFormat};
+use super::{
+    check_data_can_fit, check_dimensions, luma, over_white, GrayImage, ImageError, ImageFormat,
+};
 use std::io::Cursor;
 use tiff::decoder::{Decoder, DecodingResult, Limits};
 use tiff::tags::Tag;
@@ -29,6 +31,18 @@ pub(super) fn decode(bytes: &[u8]) -> Result<GrayImage, ImageError> {
     let photometric: Option<u16> = decoder
         .find_tag_unsigned(Tag::PhotometricInterpretation)
         .map_err(map_error)?;
+    // Bits per pixel: all samples' bits (palette indices count as one sample).
+    let bits: Vec<u64> = decoder
+        .find_tag_unsigned_vec(Tag::BitsPerSample)
+        .map_err(map_error)?
+        .unwrap_or_else(|| vec![1]);
+    let samples: u64 = decoder
+        .find_tag_unsigned(Tag::SamplesPerPixel)
+        .map_err(map_error)?
+        .unwrap_or(1);
+    let bits_per_pixel = bits.first().copied().unwrap_or(1).max(1) * samples.max(1);
+    // LZW, the best-compressing codec read here, expands about 2730:1 at most.
+    check_data_can_fit(FORMAT, width, height, bits_per_pixel, bytes.len(), 4096)?;
     let pixels = if photometric == Some(PHOTOMETRIC_PALETTE) {
         decode_palette(&mut decoder, bytes, width, height)?
     } else {
