@@ -17,16 +17,13 @@ pub mod calibration;
 pub mod prepared;
 mod scoring;
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 pub use prepared::PreparedTemplate;
-use prepared::{angle_distance, bucket, length_tolerance, ANGLE_TOLERANCE};
+use prepared::{angle_distance, length_tolerance, ANGLE_TOLERANCE};
 
 use crate::template::Template;
 
 /// Roots tried per comparison.
-const MAX_ROOTS: usize = 24;
+const MAX_ROOTS: usize = 10;
 /// A paired minutia may not rotate more than this against its root.
 const ROTATION_TOLERANCE: f32 = std::f32::consts::PI / 9.0;
 
@@ -65,7 +62,7 @@ pub struct Scratch {
     paired_a: Vec<u16>,
     paired_b: Vec<u16>,
     support: Vec<u16>,
-    heap: BinaryHeap<(Reverse<u32>, u32)>,
+    queue: ErrorQueue,
     pairs: Vec<(u16, u16)>,
     tried: Vec<bool>,
     tree_edge: Vec<bool>,
@@ -74,6 +71,49 @@ pub struct Scratch {
 }
 
 const UNPAIRED: u16 = u16::MAX;
+
+/// Levels of the best-first queue over edge-match errors (0..=3).
+const ERROR_LEVELS: usize = 32;
+
+/// Best-first queue of edge matches by shape error, as buckets of
+/// quantised error: O(1) push and pop (the pairing loop's hot spot).
+#[derive(Default)]
+struct ErrorQueue {
+    levels: Vec<Vec<u32>>,
+    lowest: usize,
+    len: usize,
+}
+
+impl ErrorQueue {
+    fn clear(&mut self) {
+        if self.levels.len() != ERROR_LEVELS {
+            self.levels = vec![Vec::new(); ERROR_LEVELS];
+        }
+        for level in &mut self.levels {
+            level.clear();
+        }
+        self.lowest = ERROR_LEVELS;
+        self.len = 0;
+    }
+
+    fn push(&mut self, error: f32, item: u32) {
+        let level = ((error / 3.0 * ERROR_LEVELS as f32) as usize).min(ERROR_LEVELS - 1);
+        self.levels[level].push(item);
+        self.lowest = self.lowest.min(level);
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        while self.levels[self.lowest].is_empty() {
+            self.lowest += 1;
+        }
+        self.len -= 1;
+        self.levels[self.lowest].pop()
+    }
+}
 
 /// A probe prepared once and compared against many candidates.
 pub struct Matcher {
@@ -120,7 +160,7 @@ fn find_edge_matches(
 ) {
     scratch.matches.clear();
     for e in candidate.edges.iter().filter(|e| e.from < e.to) {
-        let b = bucket(e.length, e.from_angle, e.to_angle);
+        let b = e.bucket as usize;
         let (start, end) = (
             probe.bucket_start[b] as usize,
             probe.bucket_start[b + 1] as usize,
@@ -204,9 +244,14 @@ fn compare_with(
             scratch.roots.push((v, cell as u32));
         }
     }
-    scratch
-        .roots
-        .sort_unstable_by(|p, q| q.0.cmp(&p.0).then(p.1.cmp(&q.1)));
+    // Only the strongest few roots are tried: select them, then order them.
+    let by_votes = |p: &(u16, u32), q: &(u16, u32)| q.0.cmp(&p.0).then(p.1.cmp(&q.1));
+    let keep = (MAX_ROOTS * 3).min(scratch.roots.len());
+    if keep < scratch.roots.len() {
+        scratch.roots.select_nth_unstable_by(keep, by_votes);
+        scratch.roots.truncate(keep);
+    }
+    scratch.roots.sort_unstable_by(by_votes);
     scratch.tried.clear();
     scratch.tried.resize(n_a * n_b, false);
     scratch.paired_a.resize(n_a, UNPAIRED);
@@ -352,7 +397,7 @@ fn pair_from_root(
         &candidate.minutiae[root_b as usize],
     );
     scratch.pairs.clear();
-    scratch.heap.clear();
+    scratch.queue.clear();
     let mut supporting = 0u32;
     let push_neighbours = |scratch: &mut Scratch, a: u16, b: u16| {
         let cell = a as usize * n_b + b as usize;
@@ -363,14 +408,14 @@ fn pair_from_root(
         for i in s..e {
             let k = scratch.adjacency[i];
             let error = scratch.matches[k as usize].error;
-            scratch.heap.push((Reverse((error * 1000.0) as u32), k));
+            scratch.queue.push(error, k);
         }
     };
     scratch.paired_a[root_a as usize] = root_b;
     scratch.paired_b[root_b as usize] = root_a;
     scratch.pairs.push((root_a, root_b));
     push_neighbours(scratch, root_a, root_b);
-    while let Some((_, k)) = scratch.heap.pop() {
+    while let Some(k) = scratch.queue.pop() {
         let m = scratch.matches[k as usize];
         // The edge may be entered from either end.
         let (from_a, _, to_a, to_b) = if scratch.paired_a[m.a as usize] == m.b {

@@ -43,6 +43,8 @@ pub struct Edge {
     pub from_angle: f32,
     /// Angle of the edge seen from `to`'s direction, in [0, 2π).
     pub to_angle: f32,
+    /// Hash bucket of this exact shape (see [`bucket`]).
+    pub bucket: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -155,8 +157,12 @@ impl PreparedTemplate {
                     length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
                     from_angle: wrap(line - a.direction),
                     to_angle: wrap(line - b.direction),
+                    bucket: 0,
                 });
             }
+        }
+        for e in edges.iter_mut() {
+            e.bucket = bucket(e.length, e.from_angle, e.to_angle) as u32;
         }
         // Each edge goes into every bucket its tolerance window touches, so
         // a lookup needs only the other edge's own bucket.
