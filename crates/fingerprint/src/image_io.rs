@@ -1,5 +1,5 @@
 //! Greyscale fingerprint images in: PNG, BMP, TIFF (including palette and
-//! LZW TIFFs), PGM/PPM and raw 8-bit, plus resampling to the engine's
+//! LZW TIFFs), PGM/PPM, WSQ and raw 8-bit, plus resampling to the engine's
 //! 500 ppi working resolution and PNG output for stage dumps.
 //!
 //! The format is detected from the first bytes, never from the file name.
@@ -108,6 +108,8 @@ pub enum ImageFormat {
     Tiff,
     /// PGM (P2, P5) and PPM (P3, P6).
     Pnm,
+    /// FBI WSQ, decoded by `scomm-nist`.
+    Wsq,
     /// Headerless 8-bit grey with caller-given size.
     Raw,
 }
@@ -119,6 +121,7 @@ impl fmt::Display for ImageFormat {
             ImageFormat::Bmp => "BMP",
             ImageFormat::Tiff => "TIFF",
             ImageFormat::Pnm => "PGM/PPM",
+            ImageFormat::Wsq => "WSQ",
             ImageFormat::Raw => "raw",
         })
     }
@@ -137,7 +140,7 @@ pub enum ImageError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("unrecognised image format (first bytes {first_bytes}); expected PNG, BMP, TIFF or PGM, or raw 8-bit with a given width and height")]
+    #[error("unrecognised image format (first bytes {first_bytes}); expected PNG, BMP, TIFF, PGM or WSQ, or raw 8-bit with a given width and height")]
     UnknownFormat { first_bytes: String },
     #[error("{format} image is truncated: {detail}")]
     Truncated { format: ImageFormat, detail: String },
@@ -250,6 +253,8 @@ pub fn detect_format(bytes: &[u8]) -> Option<ImageFormat> {
         || bytes.starts_with(b"MM\0+")
     {
         Some(ImageFormat::Tiff)
+    } else if bytes.starts_with(&[0xff, 0xa0]) {
+        Some(ImageFormat::Wsq)
     } else if bytes.len() >= 2 && bytes[0] == b'P' && matches!(bytes[1], b'2' | b'3' | b'5' | b'6')
     {
         Some(ImageFormat::Pnm)
@@ -258,17 +263,28 @@ pub fn detect_format(bytes: &[u8]) -> Option<ImageFormat> {
     }
 }
 
-/// Decodes an encoded image (PNG, BMP, TIFF, PGM/PPM) to 8-bit grey.
+/// Decodes an encoded image (PNG, BMP, TIFF, PGM/PPM, WSQ) to 8-bit grey.
 pub fn decode_image(bytes: &[u8]) -> Result<GrayImage, ImageError> {
     match detect_format(bytes) {
         Some(ImageFormat::Png) => png_codec::decode(bytes),
         Some(ImageFormat::Bmp) => bmp::decode(bytes),
         Some(ImageFormat::Tiff) => tiff_codec::decode(bytes),
         Some(ImageFormat::Pnm) => pnm::decode(bytes),
+        Some(ImageFormat::Wsq) => decode_wsq(bytes),
         Some(ImageFormat::Raw) | None => Err(ImageError::UnknownFormat {
             first_bytes: hex_prefix(bytes),
         }),
     }
+}
+
+/// WSQ through `scomm-nist`, whose decoder checks the frame header against
+/// its pixel limit before allocating; ours is applied on top.
+fn decode_wsq(bytes: &[u8]) -> Result<GrayImage, ImageError> {
+    let limit = MAX_DIMENSION as usize * MAX_DIMENSION as usize;
+    let image = scomm_nist::wsq::decode_with_limit(bytes, limit)
+        .map_err(|e| ImageError::invalid(ImageFormat::Wsq, e.to_string()))?;
+    check_dimensions(ImageFormat::Wsq, image.width, image.height)?;
+    GrayImage::new(image.width, image.height, image.pixels)
 }
 
 /// Reads and decodes an image file; the format comes from its first bytes.

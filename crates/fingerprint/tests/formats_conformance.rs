@@ -265,3 +265,21 @@ fn sourceafis_iso_templates_load() {
         );
     }
 }
+
+#[test]
+fn wsq_images_load_as_nbis_decodes_them() {
+    let Some(data) = shared_data() else { return };
+    let dir = data.join("wsq/jnbis-tenprint");
+    let files = files_with_extension(&dir, "wsq");
+    assert_eq!(files.len(), 14, "the tenprint card's 14 WSQ images");
+    for file in &files {
+        let wsq = image_io::load_image(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let reference = image_io::load_image(file.with_extension("png")).unwrap();
+        assert_eq!(
+            wsq,
+            reference,
+            "{} differs from the NBIS decoding",
+            file.display()
+        );
+    }
+}

@@ -521,6 +521,32 @@ fn pgm_defects_are_named() {
     assert_defect(decode_image(b"P5 1 1 99999999999\n"), &["too large"]);
 }
 
+// ---------------------------------------------------------------- WSQ
+
+#[test]
+fn wsq_through_the_nist_codec() {
+    let image = pattern(64, 48);
+    let grey = scomm_nist::GreyImage {
+        width: 64,
+        height: 48,
+        ppi: Some(500),
+        pixels: image.pixels.clone(),
+    };
+    let bytes = scomm_nist::wsq::encode(&grey, 2.25).unwrap();
+    assert_eq!(detect_format(&bytes), Some(ImageFormat::Wsq));
+    let decoded = decode_image(&bytes).unwrap();
+    assert_eq!((decoded.width, decoded.height), (64, 48));
+    // Lossy: close to the original on average, not equal.
+    let error: u64 = decoded
+        .pixels
+        .iter()
+        .zip(&image.pixels)
+        .map(|(&a, &b)| a.abs_diff(b) as u64)
+        .sum();
+    assert!(error / (64 * 48) < 12, "mean error {}", error / (64 * 48));
+    assert_defect(decode_image(&bytes[..bytes.len() / 2]), &["WSQ"]);
+}
+
 // ---------------------------------------------------------------- raw, detection, files
 
 #[test]

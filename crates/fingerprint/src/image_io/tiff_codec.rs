@@ -280,6 +280,13 @@ fn decode_palette(
             }
         }
     }
+    if bits == 8 {
+        // One index per byte (the common case): map in place.
+        for index in &mut indices {
+            *index = grey_of_index[*index as usize];
+        }
+        return Ok(indices);
+    }
     let mut pixels = Vec::with_capacity(w * h);
     for row in indices.chunks_exact(row_bytes) {
         pixels.extend((0..w).map(|x| grey_of_index[sample_at(row, x, bits) as usize]));
