@@ -24,6 +24,8 @@ enum Command {
     Simulate(cmd::sim::SimulateArgs),
     /// Print the monthly statistics of a simulated (or live) database.
     Report(cmd::sim::ReportArgs),
+    /// Show everything the system did with one booking: each message and each audited change.
+    Trail(cmd::sim::TrailArgs),
     /// Fingerprint engine: extract, compare, templates.
     Fp {
         #[command(subcommand)]
@@ -52,10 +54,18 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    // Behave like a Unix filter: `scomm ... | head` ends quietly instead of
+    // panicking on a closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => cmd::sim::simulate(args),
         Command::Report(args) => cmd::sim::report(args),
+        Command::Trail(args) => cmd::sim::trail(args),
         Command::Fp { command } => cmd::fp::run(command),
         Command::Eval { command } => cmd::eval::run(command),
         Command::Nist { command } => cmd::nist::run(command),

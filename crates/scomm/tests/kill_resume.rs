@@ -162,6 +162,31 @@ fn report_formats() {
     assert!(header.starts_with("month,state,county,ori,submissions"));
     let cols = header.split(',').count();
     assert!(lines.all(|l| l.split(',').count() == cols));
+    let trail = scomm()
+        .args(["trail", "--booking", "B001000001", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        trail.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trail.stderr)
+    );
+    let trail = String::from_utf8(trail.stdout).unwrap();
+    for want in [
+        "WORLD -> LEA   arrest",
+        "LEA -> SIB   tenprint_submission",
+        "LEA   booked at",
+        "\"booking\": 1000001",
+    ] {
+        assert!(trail.contains(want), "{want:?} not in trail:\n{trail}");
+    }
+    let bad = scomm()
+        .args(["trail", "--booking", "12x", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a booking number"));
     let missing = scomm()
         .args(["report", "--db"])
         .arg(dir.path().join("nope.db"))

@@ -175,3 +175,41 @@ fn small_scenario_exercises_every_branch() {
     assert!(t.stale_record_matches > 0 && t.false_biometric_matches > 0);
     assert!(t.median_hours_booking_to_iar.unwrap() > 0.5);
 }
+
+/// The same county stream under each priority scheme: the scheme in force
+/// decides which detainer forms appear and how many.
+#[test]
+fn every_scheme_runs_and_shapes_the_detainers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut issued = Vec::new();
+    for scheme in ["2010-levels", "2012-detainer-criteria", "2014-pep", "2017-i247a"] {
+        let text = small()
+            .replacen("scheme = \"2010-levels\"", &format!("scheme = \"{scheme}\""), 1)
+            .replacen("start = \"2010-10-01\"", "start = \"2015-10-01\"", 1)
+            .replacen("days = 92", "days = 45", 1);
+        let path = dir.path().join(format!("{scheme}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let db = dir.path().join(format!("{scheme}.db"));
+        simulate(&path, &db, &Options::default(), |_| {}).unwrap();
+        let store = scomm_store::Store::open(&db).unwrap();
+        let forms: Vec<String> = store
+            .cases()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c.detainer.as_ref().map(|d| d.form.label().to_string()))
+            .collect();
+        let want: &[&str] = match scheme {
+            "2014-pep" => &["I-247D", "I-247N"],
+            "2017-i247a" => &["I-247A"],
+            _ => &["I-247"],
+        };
+        assert!(!forms.is_empty(), "{scheme}: no detainer at all");
+        assert!(forms.iter().all(|f| want.contains(&f.as_str())), "{scheme}: forms {forms:?}");
+        issued.push((scheme, forms.len()));
+    }
+    let n = |s: &str| issued.iter().find(|(k, _)| *k == s).unwrap().1;
+    // 2017 lodges on every removable person charged with anything; PEP only on
+    // convictions and recent entry; 2012 on felonies and public-safety charges.
+    assert!(n("2017-i247a") > n("2012-detainer-criteria"), "{issued:?}");
+    assert!(n("2012-detainer-criteria") > n("2014-pep"), "{issued:?}");
+}

@@ -225,6 +225,41 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// One booking's case record, if any.
+    pub fn case(&self, booking: u64) -> Result<Option<Case>> {
+        let body: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT body FROM booking_case WHERE booking = ?1",
+                [booking as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(|b| decode("booking_case", booking, &b))
+            .transpose()
+    }
+
+    /// One booking's messages in delivery order: (id, from, to, kind, sent_at, deliver_at).
+    pub fn messages_of(
+        &self,
+        booking: u64,
+    ) -> Result<Vec<(u64, String, String, String, i64, i64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, from_party, to_party, kind, sent_at, deliver_at FROM message WHERE booking = ?1 ORDER BY deliver_at, id",
+        )?;
+        let rows = stmt.query_map([booking as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Count of rows in a table of this schema (for tests and progress).
     pub fn count(&self, table: &str) -> Result<u64> {
         assert!(schema::TABLES.contains(&table), "unknown table {table}");

@@ -47,6 +47,16 @@ pub struct ReportArgs {
 }
 
 #[derive(clap::Args)]
+pub struct TrailArgs {
+    /// SQLite database written by `scomm simulate`.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// Booking number (as in the audit log: B000000042 or 42).
+    #[arg(long)]
+    pub booking: String,
+}
+
+#[derive(clap::Args)]
 pub struct BenchHubArgs {
     /// Scenario to run (default: scenarios/oct2010.toml).
     #[arg(long, default_value = "scenarios/oct2010.toml")]
@@ -378,5 +388,55 @@ pub fn bench_hub(args: BenchHubArgs) -> anyhow::Result<()> {
         s.processed as f64 / s.flow_seconds
     );
     println!("bookings/s (whole)  {:.0}", s.new_bookings as f64 / wall);
+    Ok(())
+}
+
+pub fn trail(args: TrailArgs) -> anyhow::Result<()> {
+    let digits = args.booking.trim_start_matches(['B', 'b']);
+    let booking: u64 = digits.parse().with_context(|| {
+        format!(
+            "booking {:?} is not a booking number like B001000042 or 1000042",
+            args.booking
+        )
+    })?;
+    if !args.db.exists() {
+        anyhow::bail!(
+            "database {} does not exist; run `scomm simulate` first",
+            args.db.display()
+        );
+    }
+    let store = scomm_store::Store::open(&args.db)?;
+    let case = store
+        .case(booking)?
+        .with_context(|| format!("no booking {booking} in {}", args.db.display()))?;
+    let at = |t: i64| scomm_domain::SimTime(t).to_string();
+    println!(
+        "booking {} at {} ({}), booked {}",
+        case.booking,
+        case.ori,
+        case.charges
+            .iter()
+            .map(|c| c.kind.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        case.booked_at
+    );
+    println!();
+    println!("messages:");
+    for (id, from, to, kind, sent, deliver) in store.messages_of(booking)? {
+        println!(
+            "  #{id:<9} {} -> {:<16} {from:>5} -> {to:<5} {kind}",
+            at(sent),
+            at(deliver)
+        );
+    }
+    println!();
+    println!("audit:");
+    for (id, t, party, event) in store.audit_of(booking)? {
+        println!("  #{id:<9} {} {party:<5} {event}", at(t));
+    }
+    println!();
+    println!("case record:");
+    println!("{}", serde_json::to_string_pretty(&case)?);
     Ok(())
 }
