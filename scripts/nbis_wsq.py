@@ -6,7 +6,8 @@ with scomm's WSQ codec.
       Encode every reference PNG with scomm (0.75 bpp) and with NBIS (ratio 12, which the
       package maps to 0.75 bpp); decode both with NBIS; require that NBIS decodes scomm's
       files to exactly the pixels scomm's own decoder gives; print compression ratio and
-      RMS error of both encoders; fail if scomm's ratio or error is more than 10% worse.
+      RMS error of both encoders and how many files are byte-identical; fail if scomm's
+      ratio or error is more than 10% worse.
 
   nbis_wsq.py bench TENPRINT_DIR ROUNDS
       Time NBIS decoding of every .wsq and encoding of every reference PNG, ROUNDS times;
@@ -41,7 +42,7 @@ def check(tenprint, scomm):
     if not pngs:
         sys.exit(f"no PNG files in {tenprint}")
     failures = []
-    totals = {"pixels": 0, "ours": 0, "nbis": 0, "ours_sq": 0.0, "nbis_sq": 0.0}
+    totals = {"pixels": 0, "ours": 0, "nbis": 0, "ours_sq": 0.0, "nbis_sq": 0.0, "identical": 0}
     print(f"{'image':<10} {'pixels':>8} {'scomm B':>8} {'NBIS B':>8} {'scomm x':>8} {'NBIS x':>8} {'scomm RMS':>9} {'NBIS RMS':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in pngs:
@@ -51,6 +52,7 @@ def check(tenprint, scomm):
                            check=True, stdout=subprocess.DEVNULL)
             ours = open(ours_path, "rb").read()
             nbis = _wsq.compress(pixels, h, w, NBIS_RATIO_FOR_075)
+            totals["identical"] += ours == nbis
             ours_by_nbis, ow, oh, _ = _wsq.decompress(ours)
             nbis_by_nbis, _, _, _ = _wsq.decompress(nbis)
             if (ow, oh) != (w, h):
@@ -76,6 +78,7 @@ def check(tenprint, scomm):
         r_ours, r_nbis = p / totals["ours"], p / totals["nbis"]
         e_ours, e_nbis = math.sqrt(totals["ours_sq"] / p), math.sqrt(totals["nbis_sq"] / p)
         print(f"{'all':<10} {p:>8} {totals['ours']:>8} {totals['nbis']:>8} {r_ours:>8.2f} {r_nbis:>8.2f} {e_ours:>9.3f} {e_nbis:>9.3f}")
+        print(f"scomm's file is byte-identical to NBIS's for {totals['identical']} of {len(pngs)} images")
         if r_ours < 0.9 * r_nbis:
             failures.append(f"compression ratio {r_ours:.2f} is more than 10% below NBIS's {r_nbis:.2f}")
         if e_ours > 1.1 * e_nbis:

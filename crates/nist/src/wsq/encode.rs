@@ -16,27 +16,28 @@ pub const MIN_SIDE: usize = 32;
 /// Default bit rate (bits per pixel) for 500 ppi prints, as the FBI uses.
 pub const DEFAULT_BITRATE: f32 = 0.75;
 
-/// Analysis highpass filter (7 taps) of the FBI 9/7 biorthogonal filter bank.
+/// Analysis highpass filter (7 taps) of the FBI 9/7 biorthogonal filter bank; the decimal
+/// values of the spec, rounded once to `f32`.
 const HI: [f32; 7] = [
-    0.064_538_88,
-    -0.040_689_42,
-    -0.418_092_27,
-    0.788_485_6,
-    -0.418_092_27,
-    -0.040_689_42,
-    0.064_538_88,
+    0.064538882628938_f64 as f32,
+    -0.040689417609558_f64 as f32,
+    -0.41809227322221_f64 as f32,
+    0.78848561640566_f64 as f32,
+    -0.41809227322221_f64 as f32,
+    -0.040689417609558_f64 as f32,
+    0.064538882628938_f64 as f32,
 ];
 /// Analysis lowpass filter (9 taps).
 const LO: [f32; 9] = [
-    0.037_828_455,
-    -0.023_849_465,
-    -0.110_624_41,
-    0.377_402_87,
-    0.852_698_7,
-    0.377_402_87,
-    -0.110_624_41,
-    -0.023_849_465,
-    0.037_828_455,
+    0.037828455506995_f64 as f32,
+    -0.02384946501938_f64 as f32,
+    -0.11062440441842_f64 as f32,
+    0.37740285561265_f64 as f32,
+    0.85269867900940_f64 as f32,
+    0.37740285561265_f64 as f32,
+    -0.11062440441842_f64 as f32,
+    -0.02384946501938_f64 as f32,
+    0.037828455506995_f64 as f32,
 ];
 
 /// Largest coefficient magnitude coded directly by a symbol (107..=254 is -73..=74).
@@ -87,7 +88,7 @@ pub fn encode(img: &GreyImage, bitrate: f32) -> Result<Vec<u8>> {
     put16(&mut out, marker::SOI);
     if let Some(ppi) = img.ppi {
         let text = format!(
-            "NIST_COM 10\nPIX_WIDTH {w}\nPIX_HEIGHT {h}\nPIX_DEPTH 8\nPPI {ppi}\nLOSSY 1\nCOLORSPACE GRAY\nCOMPRESSION WSQ\nWSQ_BITRATE {bitrate:.6}"
+            "NIST_COM 9\nPIX_WIDTH {w}\nPIX_HEIGHT {h}\nPIX_DEPTH 8\nPPI {ppi}\nLOSSY 1\nCOLORSPACE GRAY\nCOMPRESSION WSQ\nWSQ_BITRATE {bitrate:.6}"
         );
         put16(&mut out, marker::COM);
         put16(&mut out, (text.len() + 2) as u16);
@@ -95,8 +96,8 @@ pub fn encode(img: &GreyImage, bitrate: f32) -> Result<Vec<u8>> {
     }
     put_transform_table(&mut out);
     put_quant_table(&mut out, &qbss, &qzbs);
-    t0.put_table(&mut out, 0);
     put_frame_header(&mut out, w, h, m_shift, r_scale);
+    t0.put_table(&mut out, 0);
     put_block(&mut out, 0, &t0, b1);
     t1.put_table(&mut out, 1);
     put_block(&mut out, 1, &t1, b2);
