@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hostile input for the fingerprint crate: fuzz the ISO/ANSI/native template parser and the image
-# loaders (PNG, BMP, TIFF, PGM). Seeds a corpus from ../shared/data plus small generated images of
+# loaders (PNG, BMP, TIFF, PGM, WSQ). Seeds a corpus from ../shared/data plus small generated images of
 # every supported kind, replays it, then fuzzes each target for FP_FUZZ_SECONDS (default 30).
 # libFuzzer exits non-zero on any panic, timeout or single allocation over 512 MB: so does this.
 set -euo pipefail
@@ -16,7 +16,8 @@ images=fuzz/corpus/fp_image_decode
 mkdir -p "$templates" "$images"
 cp -f ../shared/data/iso19794-2/fvc2002/DB1_B/10[1-3]_1.iso ../shared/data/iso19794-2/invalid/*.iso \
   ../shared/data/ansi-nist/libbiomeval/fmr.* ../shared/data/sourceafis-testimages/*.dat "$templates/"
-cp -f ../shared/data/neurotech-crossmatch/012_3_1.tif ../shared/data/fvc2002/DB3_B/101_1.tif "$images/"
+cp -f ../shared/data/neurotech-crossmatch/012_3_1.tif ../shared/data/fvc2002/DB3_B/101_1.tif \
+  ../shared/data/wsq/jnbis-sample/sample.wsq "$images/"
 chmod u+w "$templates"/* "$images"/*
 
 # Small images of each format and variant the loaders handle (the shared ones are large).

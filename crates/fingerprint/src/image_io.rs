@@ -278,9 +278,10 @@ pub fn decode_image(bytes: &[u8]) -> Result<GrayImage, ImageError> {
 }
 
 /// WSQ through `scomm-nist`, whose decoder checks the frame header against
-/// its pixel limit before allocating; ours is applied on top.
+/// a pixel limit before allocating: ours, further bounded by the file size
+/// (WSQ stays far below 4096:1; fingerprints are coded at 0.75 bpp, ~11:1).
 fn decode_wsq(bytes: &[u8]) -> Result<GrayImage, ImageError> {
-    let limit = MAX_DIMENSION as usize * MAX_DIMENSION as usize;
+    let limit = (MAX_DIMENSION as usize * MAX_DIMENSION as usize).min(bytes.len() * 4096);
     let image = scomm_nist::wsq::decode_with_limit(bytes, limit)
         .map_err(|e| ImageError::invalid(ImageFormat::Wsq, e.to_string()))?;
     check_dimensions(ImageFormat::Wsq, image.width, image.height)?;
