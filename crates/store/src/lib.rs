@@ -239,23 +239,20 @@ impl Store {
             .transpose()
     }
 
-    /// One booking's messages in delivery order: (id, from, to, kind, sent_at, deliver_at).
-    pub fn messages_of(
-        &self,
-        booking: u64,
-    ) -> Result<Vec<(u64, String, String, String, i64, i64)>> {
+    /// One booking's messages in delivery order.
+    pub fn messages_of(&self, booking: u64) -> Result<Vec<MessageHeader>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, from_party, to_party, kind, sent_at, deliver_at FROM message WHERE booking = ?1 ORDER BY deliver_at, id",
         )?;
         let rows = stmt.query_map([booking as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)? as u64,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            Ok(MessageHeader {
+                id: r.get::<_, i64>(0)? as u64,
+                from: r.get(1)?,
+                to: r.get(2)?,
+                kind: r.get(3)?,
+                sent_at: r.get(4)?,
+                deliver_at: r.get(5)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -279,6 +276,17 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// The routing columns of a stored message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageHeader {
+    pub id: u64,
+    pub from: String,
+    pub to: String,
+    pub kind: String,
+    pub sent_at: i64,
+    pub deliver_at: i64,
 }
 
 /// A message as stored: its routing columns and its body already encoded,

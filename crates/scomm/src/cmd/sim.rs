@@ -423,11 +423,15 @@ pub fn trail(args: TrailArgs) -> anyhow::Result<()> {
     );
     println!();
     println!("messages:");
-    for (id, from, to, kind, sent, deliver) in store.messages_of(booking)? {
+    for m in store.messages_of(booking)? {
         println!(
-            "  #{id:<9} {} -> {:<16} {from:>5} -> {to:<5} {kind}",
-            at(sent),
-            at(deliver)
+            "  #{:<9} {} -> {:<16} {:>5} -> {:<5} {}",
+            m.id,
+            at(m.sent_at),
+            at(m.deliver_at),
+            m.from,
+            m.to,
+            m.kind
         );
     }
     println!();
