@@ -158,7 +158,7 @@ fn setup(
 ) -> Result<(), SimError> {
     let tx = store.begin()?;
     for p in &population.people {
-        tx.put_person(p.sample, p)?;
+        tx.put_person(p.sample, &p.stored())?;
     }
     for r in &population.ident_records {
         tx.put_ident_record(r)?;
@@ -227,9 +227,19 @@ pub fn report(db: &Path) -> Result<Reported, SimError> {
             db.display()
         )));
     };
-    let people: Vec<Person> = store.persons()?;
-    let truth: HashMap<u64, scomm_domain::stats::Truth> =
-        people.iter().map(|p| (p.sample, p.truth())).collect();
+    let people: Vec<(u64, population::StoredTruth)> = store.persons()?;
+    let truth: HashMap<u64, scomm_domain::stats::Truth> = people
+        .iter()
+        .map(|(sample, t)| {
+            (
+                *sample,
+                scomm_domain::stats::Truth {
+                    status: t.status,
+                    stale_record: t.stale_record,
+                },
+            )
+        })
+        .collect();
     let fins: HashMap<Fin, SampleRef> = store
         .ident_records()?
         .into_iter()

@@ -16,7 +16,7 @@ use scomm_domain::Dice;
 
 use crate::scenario::Scenario;
 
-/// Ground truth of one synthetic person (stored in the `person` table).
+/// One synthetic person: ground truth and biographic data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub sample: u64,
@@ -35,6 +35,22 @@ impl Person {
             stale_record: self.stale_record,
         }
     }
+    pub fn stored(&self) -> StoredTruth {
+        StoredTruth {
+            county: self.county,
+            status: self.status,
+            stale_record: self.stale_record,
+        }
+    }
+}
+
+/// What the `person` table keeps of a person: the truth the statistics
+/// compare against (biographic data travels in the bookings themselves).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredTruth {
+    pub county: u32,
+    pub status: Status,
+    pub stale_record: bool,
 }
 
 pub struct Population {

@@ -209,9 +209,17 @@ impl Store {
         )
     }
 
-    /// Ground-truth rows the simulator wrote: (sample, body).
-    pub fn persons<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
-        self.all("person", "SELECT sample, body FROM person ORDER BY sample")
+    /// Ground-truth rows the simulator wrote: (sample, decoded body).
+    pub fn persons<T: DeserializeOwned>(&self) -> Result<Vec<(u64, T)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sample, body FROM person ORDER BY sample")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (key, body) = row?;
+            Ok((key as u64, decode("person", key, &body)?))
+        })
+        .collect()
     }
 
     /// Audit lines of one booking, oldest first: (message id, time, party, event).
