@@ -107,7 +107,7 @@ impl Hub {
             dirty_subjects: BTreeSet::new(),
         };
         for env in hub.store.pending()? {
-            hub.queue.push(Reverse(Queued(env)));
+            hub.queue.push(Reverse(Queued::new(env)));
         }
         Ok(hub)
     }
@@ -167,7 +167,7 @@ impl Hub {
     }
 
     fn enqueue(&mut self, env: Envelope) {
-        self.queue.push(Reverse(Queued(env)));
+        self.queue.push(Reverse(Queued::new(env)));
     }
 
     /// Bring the state from the checkpoint up to the cursor by handing the
@@ -220,9 +220,10 @@ impl Hub {
             let mut rows: Vec<MessageRow> = Vec::new();
             let mut audit: Vec<(u64, i64, AuditLine)> = Vec::new();
             while in_batch < self.batch {
-                let Some(Reverse(Queued(env))) = self.queue.pop() else {
+                let Some(Reverse(queued)) = self.queue.pop() else {
                     break;
                 };
+                let env = *queued.env;
                 debug_assert!(
                     (env.deliver_at.0, env.id) > self.cursor,
                     "delivery order is monotonic"
@@ -258,7 +259,7 @@ impl Hub {
                         message: send.message,
                     };
                     rows.push(MessageRow::new(&new));
-                    self.queue.push(Reverse(Queued(new)));
+                    self.queue.push(Reverse(Queued::new(new)));
                 }
                 self.dirty_cases.extend(out.touched_cases.iter().copied());
                 self.dirty_subjects
@@ -306,12 +307,23 @@ impl Hub {
     }
 }
 
-/// A queued message, ordered for delivery by (deliver_at, id).
-struct Queued(Envelope);
+/// A queued message, ordered for delivery by (deliver_at, id). The key is
+/// kept inline so that the heap compares without chasing pointers; the
+/// envelope is boxed so that the heap moves 24 bytes, not a whole message.
+struct Queued {
+    key: (i64, u64),
+    env: Box<Envelope>,
+}
 
 impl Queued {
+    fn new(env: Envelope) -> Queued {
+        Queued {
+            key: (env.deliver_at.0, env.id),
+            env: Box::new(env),
+        }
+    }
     fn key(&self) -> (i64, u64) {
-        (self.0.deliver_at.0, self.0.id)
+        self.key
     }
 }
 impl PartialEq for Queued {
