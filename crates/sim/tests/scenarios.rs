@@ -182,9 +182,18 @@ fn small_scenario_exercises_every_branch() {
 fn every_scheme_runs_and_shapes_the_detainers() {
     let dir = tempfile::tempdir().unwrap();
     let mut issued = Vec::new();
-    for scheme in ["2010-levels", "2012-detainer-criteria", "2014-pep", "2017-i247a"] {
+    for scheme in [
+        "2010-levels",
+        "2012-detainer-criteria",
+        "2014-pep",
+        "2017-i247a",
+    ] {
         let text = small()
-            .replacen("scheme = \"2010-levels\"", &format!("scheme = \"{scheme}\""), 1)
+            .replacen(
+                "scheme = \"2010-levels\"",
+                &format!("scheme = \"{scheme}\""),
+                1,
+            )
             .replacen("start = \"2010-10-01\"", "start = \"2015-10-01\"", 1)
             .replacen("days = 92", "days = 45", 1);
         let path = dir.path().join(format!("{scheme}.toml"));
@@ -204,7 +213,10 @@ fn every_scheme_runs_and_shapes_the_detainers() {
             _ => &["I-247"],
         };
         assert!(!forms.is_empty(), "{scheme}: no detainer at all");
-        assert!(forms.iter().all(|f| want.contains(&f.as_str())), "{scheme}: forms {forms:?}");
+        assert!(
+            forms.iter().all(|f| want.contains(&f.as_str())),
+            "{scheme}: forms {forms:?}"
+        );
         issued.push((scheme, forms.len()));
     }
     let n = |s: &str| issued.iter().find(|(k, _)| *k == s).unwrap().1;
