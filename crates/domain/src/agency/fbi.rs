@@ -3,7 +3,7 @@
 
 use super::{case_mut, unexpected, Ctx, HandleError, HubState, Subject};
 use crate::case::IdentOutcome;
-use crate::ids::FbiNumber;
+use crate::ids::{BookingId, FbiNumber};
 use crate::message::{IdentResult, Message, Party};
 use crate::offence::{Conviction, Disposition};
 
@@ -25,17 +25,7 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
                     Some(*booking),
                     "duplicate submission: previous response repeated",
                 );
-                let at = ctx.minutes(ctx.config.timing.fbi_minutes);
-                ctx.out.send(
-                    Party::Sib,
-                    at,
-                    Message::CriminalResponse {
-                        booking: *booking,
-                        fbi_number,
-                        ident,
-                        convictions,
-                    },
-                );
+                send_sre(ctx, *booking, fbi_number, ident, convictions);
                 return Ok(());
             }
             let found = ctx
@@ -95,17 +85,7 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
                     }
                 ),
             );
-            let at = ctx.minutes(ctx.config.timing.fbi_minutes);
-            ctx.out.send(
-                Party::Sib,
-                at,
-                Message::CriminalResponse {
-                    booking: *booking,
-                    fbi_number,
-                    ident,
-                    convictions,
-                },
-            );
+            send_sre(ctx, *booking, fbi_number, ident, convictions);
             if forward {
                 ctx.out.send(
                     Party::Ident,
@@ -195,4 +175,25 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
         other => return Err(unexpected(Party::Fbi, other)),
     }
     Ok(())
+}
+
+/// The submission results (SRE) back to the state bureau.
+fn send_sre(
+    ctx: &mut Ctx,
+    booking: BookingId,
+    fbi_number: FbiNumber,
+    ident: bool,
+    convictions: Vec<Conviction>,
+) {
+    let at = ctx.minutes(ctx.config.timing.fbi_minutes);
+    ctx.out.send(
+        Party::Sib,
+        at,
+        Message::CriminalResponse {
+            booking,
+            fbi_number,
+            ident,
+            convictions,
+        },
+    );
 }
