@@ -1,7 +1,7 @@
 //! The FBI's criminal repository (IAFIS/NGI): 1:N tenprint search,
 //! enrolment, criminal history, and the Secure Communities hop to IDENT.
 
-use super::{case_mut, unexpected, Ctx, HandleError, HubState, Subject};
+use super::{case_mut, jurisdiction, unexpected, Ctx, HandleError, HubState, Subject};
 use crate::case::IdentOutcome;
 use crate::ids::{BookingId, FbiNumber};
 use crate::message::{IdentResult, Message, Party};
@@ -54,7 +54,7 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
             subject.arrests.push(*booking);
             let convictions = subject.convictions.clone();
             ctx.out.touched_subjects.push(fbi_number);
-            let j = &ctx.config.jurisdictions[ori];
+            let j = jurisdiction(ctx.config, m, ori)?;
             let forward = j.activated_at(now);
             let case = case_mut(st, m, *booking)?;
             case.submitted_at = Some(now);

@@ -1,6 +1,6 @@
 //! The jail (LEA): books, submits prints, decides on detainers, holds and releases.
 
-use super::{case_mut, unexpected, Ctx, HandleError, HubState};
+use super::{case_mut, jurisdiction, unexpected, Ctx, HandleError, HubState};
 use crate::case::{Case, Custody, DetainerRecord};
 use crate::message::{Message, Party};
 use crate::offence::level_2010;
@@ -10,6 +10,7 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
     let now = ctx.now;
     match m {
         Message::Arrest(b) => {
+            jurisdiction(ctx.config, m, &b.ori)?;
             if st.cases.contains_key(&b.id) {
                 ctx.out
                     .audit(Party::Lea, Some(b.id), "duplicate booking ignored");
@@ -107,7 +108,7 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
             judicial_warrant,
         } => {
             let ori = case_mut(st, m, *booking)?.ori.clone();
-            let j = &ctx.config.jurisdictions[&ori];
+            let j = jurisdiction(ctx.config, m, &ori)?;
             let case = case_mut(st, m, *booking)?;
             if case.detainer.is_some() {
                 ctx.out.audit(
@@ -161,7 +162,7 @@ pub(super) fn handle(m: &Message, st: &mut HubState, ctx: &mut Ctx) -> Result<()
         }
         Message::ReleaseDue { booking } => {
             let ori = case_mut(st, m, *booking)?.ori.clone();
-            let j = &ctx.config.jurisdictions[&ori];
+            let j = jurisdiction(ctx.config, m, &ori)?;
             let case = case_mut(st, m, *booking)?;
             if case.custody != Custody::Jail {
                 return Ok(());

@@ -138,6 +138,8 @@ pub enum HandleError {
         kind: &'static str,
         booking: BookingId,
     },
+    #[error("message {kind} comes from ORI {ori}, which is not a jurisdiction of this hub")]
+    UnknownOri { kind: &'static str, ori: String },
 }
 
 /// Deliver one message to an agency. Messages to `World` are the
@@ -159,6 +161,20 @@ pub(crate) fn unexpected(party: Party, m: &Message) -> HandleError {
         party: party.name(),
         kind: m.kind(),
     }
+}
+
+pub(crate) fn jurisdiction<'c>(
+    config: &'c Config,
+    m: &Message,
+    ori: &crate::ids::Ori,
+) -> Result<&'c crate::config::Jurisdiction, HandleError> {
+    config
+        .jurisdictions
+        .get(ori)
+        .ok_or_else(|| HandleError::UnknownOri {
+            kind: m.kind(),
+            ori: ori.to_string(),
+        })
 }
 
 pub(crate) fn case_mut<'s>(
