@@ -29,6 +29,8 @@ enum Command {
     Report(cmd::sim::ReportArgs),
     /// Show everything the system did with one booking: each message and each audited change.
     Trail(cmd::sim::TrailArgs),
+    /// Enter a criminal tenprint submission (ANSI/NIST-ITL, EBTS CAR) into a run's flow.
+    Submit(cmd::sim::SubmitArgs),
     /// Fingerprint engine: extract, compare, templates.
     Fp {
         #[command(subcommand)]
@@ -69,6 +71,7 @@ fn main() -> std::process::ExitCode {
         Command::Simulate(args) => cmd::sim::simulate(args),
         Command::Report(args) => cmd::sim::report(args),
         Command::Trail(args) => cmd::sim::trail(args),
+        Command::Submit(args) => cmd::sim::submit(args),
         Command::Fp { command } => cmd::fp::run(command),
         Command::Eval { command } => cmd::eval::run(command),
         Command::Nist { command } => cmd::nist::run(command),

@@ -15,6 +15,7 @@ use scomm_hub::{Hub, HubError, Progress};
 use scomm_store::{Store, StoreError};
 
 pub mod chart;
+pub mod ingest;
 pub mod oracle;
 pub mod population;
 pub mod scenario;
@@ -37,6 +38,8 @@ pub enum SimError {
     Hub(#[from] HubError),
     #[error("{0}")]
     Mismatch(String),
+    #[error("{0}")]
+    Ingest(String),
 }
 
 #[derive(Clone, Debug)]

@@ -57,6 +57,18 @@ pub struct TrailArgs {
 }
 
 #[derive(clap::Args)]
+pub struct SubmitArgs {
+    /// ANSI/NIST-ITL transaction file (EBTS TOT CAR).
+    pub file: PathBuf,
+    /// SQLite database of a run (`scomm simulate`); the file's ORI must be one of its jurisdictions.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// Write the FBI's search results (EBTS SRE) to this file.
+    #[arg(long)]
+    pub sre: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
 pub struct BenchHubArgs {
     /// Scenario to run (default: scenarios/oct2010.toml).
     #[arg(long, default_value = "scenarios/oct2010.toml")]
@@ -442,5 +454,68 @@ pub fn trail(args: TrailArgs) -> anyhow::Result<()> {
     println!();
     println!("case record:");
     println!("{}", serde_json::to_string_pretty(&case)?);
+    Ok(())
+}
+
+pub fn submit(args: SubmitArgs) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let s = scomm_sim::ingest::submit(&args.db, &bytes)
+        .with_context(|| format!("{}", args.file.display()))?;
+    for r in &s.remarks {
+        eprintln!("note: {r}");
+    }
+    let c = &s.case;
+    if s.duplicate {
+        println!(
+            "TCN {} was submitted before as booking {}: nothing new done",
+            s.tcn, s.booking
+        );
+    } else {
+        println!(
+            "TCN {} entered as booking {} at {}",
+            s.tcn, s.booking, c.ori
+        );
+    }
+    let fbi = c
+        .fbi_number
+        .map(|f| f.to_string())
+        .unwrap_or_else(|| "-".into());
+    println!(
+        "FBI:   {} {fbi}",
+        if c.fbi_ident {
+            "ident"
+        } else {
+            "non-ident, enrolled as"
+        }
+    );
+    println!(
+        "IDENT: {}",
+        c.ident
+            .map(|i| format!("{i:?}"))
+            .unwrap_or_else(|| "-".into())
+    );
+    if let Some(iar) = &c.iar {
+        println!("IAR:   {} ({:?})", iar.status.label(), iar.removability);
+    }
+    match &c.detainer {
+        Some(d) => println!(
+            "detainer: {} ({}), honoured: {:?}",
+            d.form.label(),
+            d.priority,
+            d.honoured
+        ),
+        None => println!("detainer: none"),
+    }
+    println!(
+        "see `scomm trail --db {} --booking {}` for every step",
+        args.db.display(),
+        s.booking
+    );
+    if let Some(path) = &args.sre {
+        let bytes = scomm_sim::ingest::sre(&s)?;
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("SRE written to {}", path.display());
+    }
     Ok(())
 }
