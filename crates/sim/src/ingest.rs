@@ -221,16 +221,24 @@ pub fn submit(db: &Path, bytes: &[u8]) -> Result<Submitted, SimError> {
         .get(&id)
         .cloned()
         .ok_or_else(|| ingest_err("the booking was not recorded"))?;
-    Ok(Submitted {
+    let submitted = Submitted {
         booking: id,
         tcn: car.header.control_number.clone(),
         duplicate,
         case,
         remarks,
         car,
-    })
+    };
+    if !duplicate {
+        // Keep the transaction as received and the response as sent.
+        let response = sre(&submitted)?;
+        let tx = hub.store_mut().begin()?;
+        tx.put_nist_file(id.0, "in", "CAR", bytes)?;
+        tx.put_nist_file(id.0, "out", "SRE", &response)?;
+        tx.commit()?;
+    }
+    Ok(submitted)
 }
-
 /// The FBI's search results for a submitted booking, as an EBTS SRE transaction.
 pub fn sre(s: &Submitted) -> Result<Vec<u8>, SimError> {
     let case = &s.case;

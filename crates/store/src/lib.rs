@@ -268,6 +268,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// ANSI/NIST-ITL files of one booking, in the order they were stored.
+    pub fn nist_files_of(&self, booking: u64) -> Result<Vec<NistFile>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, direction, tot, bytes FROM nist_file WHERE booking = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([booking as i64], |r| {
+            Ok(NistFile {
+                id: r.get::<_, i64>(0)? as u64,
+                direction: r.get(1)?,
+                tot: r.get(2)?,
+                bytes: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Count of rows in a table of this schema (for tests and progress).
     pub fn count(&self, table: &str) -> Result<u64> {
         assert!(schema::TABLES.contains(&table), "unknown table {table}");
@@ -287,6 +303,17 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// An ANSI/NIST-ITL transaction kept with a booking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NistFile {
+    pub id: u64,
+    /// `in` (received by the hub) or `out` (sent by it).
+    pub direction: String,
+    /// Type of transaction (1.004), e.g. `CAR`, `SRE`.
+    pub tot: String,
+    pub bytes: Vec<u8>,
 }
 
 /// The routing columns of a stored message.
@@ -395,6 +422,22 @@ impl Tx<'_> {
                 line.event
             ])?;
         }
+        Ok(())
+    }
+
+    /// Keep an ANSI/NIST-ITL transaction that entered (`in`) or left (`out`) the hub.
+    pub fn put_nist_file(
+        &self,
+        booking: u64,
+        direction: &str,
+        tot: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO nist_file (booking, direction, tot, bytes) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![booking as i64, direction, tot, bytes])?;
         Ok(())
     }
 

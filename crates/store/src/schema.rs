@@ -49,6 +49,14 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE fbi_subject (fbi_number INTEGER PRIMARY KEY, sample INTEGER NOT NULL, body TEXT NOT NULL);
      CREATE TABLE ident_record (fin INTEGER PRIMARY KEY, sample INTEGER NOT NULL, body TEXT NOT NULL);
      CREATE TABLE person (sample INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+    // 2: ANSI/NIST-ITL transactions that entered or left the hub, byte for byte.
+    "CREATE TABLE nist_file (
+        id INTEGER PRIMARY KEY,
+        booking INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        tot TEXT NOT NULL,
+        bytes BLOB NOT NULL);
+     CREATE INDEX nist_file_booking ON nist_file (booking);",
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

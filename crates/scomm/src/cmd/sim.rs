@@ -54,6 +54,9 @@ pub struct TrailArgs {
     /// Booking number (as in the audit log: B000000042 or 42).
     #[arg(long)]
     pub booking: String,
+    /// Also write the booking's ANSI/NIST-ITL transactions (submission received, responses sent) into this folder.
+    #[arg(long)]
+    pub nist: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -450,6 +453,32 @@ pub fn trail(args: TrailArgs) -> anyhow::Result<()> {
     println!("audit:");
     for (id, t, party, event) in store.audit_of(booking)? {
         println!("  #{id:<9} {} {party:<5} {event}", at(t));
+    }
+    let files = store.nist_files_of(booking)?;
+    if !files.is_empty() {
+        println!();
+        println!("ANSI/NIST-ITL transactions:");
+        for f in &files {
+            println!("  {:<3} {} ({} bytes)", f.direction, f.tot, f.bytes.len());
+        }
+    }
+    if let Some(dir) = &args.nist {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for (i, f) in files.iter().enumerate() {
+            let path = dir.join(format!(
+                "B{:09}-{}-{}-{}.an2",
+                booking,
+                i + 1,
+                f.direction,
+                f.tot
+            ));
+            std::fs::write(&path, &f.bytes)
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        if files.is_empty() {
+            eprintln!("booking {booking} has no ANSI/NIST-ITL transactions (simulated bookings carry no images; `scomm submit` ones do)");
+        }
     }
     println!();
     println!("case record:");
