@@ -262,3 +262,193 @@ pub fn report<'a>(
         summary,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{DetainerRecord, IarRecord};
+    use crate::ids::{BookingId, FbiNumber, Ori};
+    use crate::immigration::Removability;
+    use crate::offence::{Charge, Disposition};
+    use crate::policy::DetainerForm;
+    use crate::time::{DAY, HOUR};
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32) -> SimTime {
+        SimTime::from_date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    fn case(id: u64, ori: &str, sample: u64, booked: SimTime) -> Case {
+        let mut c = Case::new(
+            BookingId(id),
+            Ori::new(ori).unwrap(),
+            booked,
+            SampleRef(sample),
+            vec![Charge { kind: "dui".into() }],
+        );
+        c.submitted_at = Some(booked.plus(HOUR));
+        c.fbi_number = Some(FbiNumber(id));
+        c.ident = Some(IdentOutcome::NoMatch);
+        c
+    }
+
+    fn matched(c: &mut Case, fin: u64, status: Status, level: Level) {
+        c.ident = Some(IdentOutcome::Match);
+        c.ident_fins = vec![Fin(fin)];
+        c.iar = Some(IarRecord {
+            at: c.booked_at.plus(3 * HOUR),
+            fin: Some(Fin(fin)),
+            status,
+            removability: Removability::Removable,
+            level_by_charges: level,
+        });
+    }
+
+    #[test]
+    fn every_column_counts_what_it_says() {
+        let oct = at(2010, 10, 5);
+        // 1: not forwarded. 2: no match. 3: overstay matched, detained, removed after a conviction
+        // in November. 4: naturalised citizen with a stale record, detainer declined. 5: citizen
+        // by birth falsely matched to someone else's record, held past 48 hours, then in ICE custody.
+        let mut c1 = case(1, "TX2270000", 1, oct);
+        c1.ident = Some(IdentOutcome::NotForwarded);
+        let c2 = case(2, "TX2270000", 2, oct);
+        let mut c3 = case(3, "TX2270000", 3, oct);
+        matched(&mut c3, 3, Status::Overstay, Level::L3);
+        c3.detainer = Some(DetainerRecord {
+            form: DetainerForm::I247,
+            priority: "Level 3".into(),
+            judicial_warrant: false,
+            issued_at: oct.plus(5 * HOUR),
+            honoured: Some(true),
+        });
+        c3.hold_until = Some(oct.plus(4 * DAY));
+        c3.ice_custody_at = Some(oct.plus(3 * DAY));
+        c3.disposition = Some((at(2010, 11, 2), Disposition::Convicted { sentence_days: 0 }));
+        c3.outcome = Some((
+            at(2010, 11, 20),
+            crate::message::ImmigrationOutcome::Removed,
+        ));
+        c3.level_at_outcome = Some(Level::L3);
+        let mut c4 = case(4, "CA0190000", 4, oct);
+        matched(&mut c4, 4, Status::Lpr, Level::L2);
+        c4.detainer = Some(DetainerRecord {
+            form: DetainerForm::I247,
+            priority: "Level 2".into(),
+            judicial_warrant: false,
+            issued_at: oct.plus(5 * HOUR),
+            honoured: Some(false),
+        });
+        let mut c5 = case(5, "CA0190000", 5, oct);
+        matched(&mut c5, 99, Status::Overstay, Level::L3);
+        c5.detainer = Some(DetainerRecord {
+            form: DetainerForm::I247,
+            priority: "Level 3".into(),
+            judicial_warrant: false,
+            issued_at: oct.plus(5 * HOUR),
+            honoured: Some(true),
+        });
+        c5.hold_until = Some(oct.plus(2 * DAY));
+        c5.ice_custody_at = Some(oct.plus(2 * DAY + 5 * HOUR));
+        let truth = |s: SampleRef| {
+            Some(match s.0 {
+                4 => Truth {
+                    status: Status::Naturalised,
+                    stale_record: true,
+                },
+                5 | 1 | 2 => Truth {
+                    status: Status::CitizenByBirth,
+                    stale_record: false,
+                },
+                _ => Truth {
+                    status: Status::Overstay,
+                    stale_record: false,
+                },
+            })
+        };
+        let record_sample = |f: Fin| Some(SampleRef(if f.0 == 99 { 42 } else { f.0 }));
+        let cases = [c1, c2, c3, c4, c5];
+        let r = report(
+            &cases,
+            |ori| {
+                if ori.starts_with("TX") {
+                    "Travis".into()
+                } else {
+                    "Fresno".into()
+                }
+            },
+            truth,
+            record_sample,
+        );
+        let t = &r.total;
+        assert_eq!((t.submissions, t.forwarded_to_ident), (5, 4));
+        assert_eq!(
+            t.ident_matches,
+            ByLevel {
+                l1: 0,
+                l2: 1,
+                l3: 2,
+                nc: 0
+            }
+        );
+        assert_eq!(
+            (
+                t.detainers_issued,
+                t.detainers_honoured,
+                t.detainers_declined
+            ),
+            (3, 2, 1)
+        );
+        assert_eq!(
+            t.holds_past_48h, 1,
+            "case 5 handed over 5 h after its hold ended"
+        );
+        assert_eq!(
+            t.ice_book_ins,
+            ByLevel {
+                l1: 0,
+                l2: 0,
+                l3: 0,
+                nc: 2
+            },
+            "no conviction at book-in"
+        );
+        assert_eq!(
+            t.removals,
+            ByLevel {
+                l1: 0,
+                l2: 0,
+                l3: 1,
+                nc: 0
+            }
+        );
+        assert_eq!(
+            (
+                t.us_citizens_matched,
+                t.us_citizens_with_detainers,
+                t.us_citizens_detained,
+                t.us_citizens_in_ice_custody
+            ),
+            (2, 2, 1, 1)
+        );
+        assert_eq!((t.stale_record_matches, t.false_biometric_matches), (1, 1));
+        assert_eq!(t.median_hours_booking_to_iar, Some(3.0));
+        // Rows: October per county; the removal lands in November.
+        let months: Vec<(&str, &str)> = r
+            .rows
+            .iter()
+            .map(|r| (r.month.as_str(), r.county.as_str()))
+            .collect();
+        assert_eq!(
+            months,
+            vec![
+                ("2010-10", "Fresno"),
+                ("2010-10", "Travis"),
+                ("2010-11", "Travis")
+            ]
+        );
+        assert_eq!(r.rows[2].removals.total(), 1);
+        assert_eq!(r.summary.removals, 1);
+        assert_eq!(r.summary.us_citizens_share_of_ice_book_ins, 0.5);
+    }
+}
