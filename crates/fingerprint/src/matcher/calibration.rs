@@ -8,14 +8,14 @@
 
 /// (false match rate, lowest score that keeps to it).
 pub const THRESHOLDS: [(f64, f32); 8] = [
-    (1e-1, 11.10),
-    (3e-2, 13.83),
-    (1e-2, 16.00),
-    (3e-3, 18.40),
-    (1e-3, 20.02),
-    (3e-4, 21.63),
-    (1e-4, 23.64),
-    (3e-5, 24.88),
+    (1e-1, 13.06),
+    (3e-2, 16.17),
+    (1e-2, 18.77),
+    (3e-3, 21.25),
+    (1e-3, 23.76),
+    (3e-4, 26.16),
+    (1e-4, 28.41),
+    (3e-5, 30.67),
 ];
 
 /// Score threshold for a target false-match rate, interpolated in log(FMR)
@@ -47,10 +47,10 @@ mod tests {
         assert!(THRESHOLDS
             .windows(2)
             .all(|w| w[0].0 > w[1].0 && w[0].1 < w[1].1));
-        assert_eq!(threshold_for_fmr(1e-4), 23.64);
+        assert_eq!(threshold_for_fmr(1e-4), 28.41);
         let between = threshold_for_fmr(5e-4);
-        assert!(between > 20.02 && between < 21.63);
-        assert_eq!(threshold_for_fmr(0.5), 11.10);
-        assert_eq!(threshold_for_fmr(1e-9), 24.88);
+        assert!(between > 23.76 && between < 26.16);
+        assert_eq!(threshold_for_fmr(0.5), 13.06);
+        assert_eq!(threshold_for_fmr(1e-9), 30.67);
     }
 }

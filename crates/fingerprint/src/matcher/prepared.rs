@@ -8,7 +8,7 @@ use std::f32::consts::PI;
 use crate::template::{MinutiaKind, Template};
 
 /// Edges per minutia (its nearest neighbours).
-pub const NEIGHBOURS: usize = 10;
+pub const NEIGHBOURS: usize = 12;
 /// Edges shorter than this have unreliable angles; longer ones are too
 /// distorted to compare. Pixels at 500 ppi.
 pub const MIN_EDGE: f32 = 10.0;
