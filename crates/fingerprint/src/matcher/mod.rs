@@ -18,7 +18,10 @@ pub mod prepared;
 mod scoring;
 
 pub use prepared::PreparedTemplate;
-use prepared::{angle_distance, length_tolerance, ANGLE_TOLERANCE};
+use prepared::{
+    angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS,
+    LENGTH_TOLERANCE_BASE, LENGTH_TOLERANCE_SLOPE,
+};
 
 use crate::template::Template;
 
@@ -55,8 +58,12 @@ pub struct Comparison {
 #[derive(Default)]
 pub struct Scratch {
     matches: Vec<EdgeMatch>,
+    /// Matches per minutia pair (probe * n_b + candidate); all zero between
+    /// comparisons.
     votes: Vec<u16>,
-    adjacency_start: Vec<u32>,
+    /// Cells with votes, in the order first touched.
+    touched: Vec<u32>,
+    adjacency_end: Vec<u32>,
     adjacency: Vec<u32>,
     roots: Vec<(u16, u32)>,
     paired_a: Vec<u16>,
@@ -67,7 +74,6 @@ pub struct Scratch {
     tried: Vec<bool>,
     tree_edge: Vec<bool>,
     tree_edges: Vec<u32>,
-    cursor: Vec<u32>,
 }
 
 const UNPAIRED: u16 = u16::MAX;
@@ -159,65 +165,93 @@ fn find_edge_matches(
     scratch: &mut Scratch,
 ) {
     scratch.matches.clear();
-    for e in candidate.edges.iter().filter(|e| e.from < e.to) {
-        let b = e.bucket as usize;
+    let angle_scale = 1.0 / ANGLE_TOLERANCE_UNITS as f32;
+    for (e, &b) in candidate.canonical.iter().zip(&candidate.canonical_bucket) {
+        let b = b as usize;
         let (start, end) = (
             probe.bucket_start[b] as usize,
             probe.bucket_start[b + 1] as usize,
         );
+        // |p - e| <= length_tolerance(min(p, e)), solved for p.
+        let longest = e.length + length_tolerance(e.length);
+        let shortest = (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE);
         for p in &probe.bucket_edges[start..end] {
-            let tol = length_tolerance(p.length.min(e.length));
+            let df = angle_units_distance(p.from_angle, e.from_angle);
+            let dt = angle_units_distance(p.to_angle, e.to_angle);
+            if p.length > longest
+                || p.length < shortest
+                || df > ANGLE_TOLERANCE_UNITS
+                || dt > ANGLE_TOLERANCE_UNITS
+            {
+                continue;
+            }
             let dl = (p.length - e.length).abs();
-            if dl > tol {
-                continue;
-            }
-            let df = angle_distance(p.from_angle, e.from_angle);
-            let dt = angle_distance(p.to_angle, e.to_angle);
-            if df > ANGLE_TOLERANCE || dt > ANGLE_TOLERANCE {
-                continue;
-            }
             scratch.matches.push(EdgeMatch {
                 a: p.from,
                 a2: p.to,
                 b: e.from,
                 b2: e.to,
-                error: dl / tol + df / ANGLE_TOLERANCE + dt / ANGLE_TOLERANCE,
+                error: dl / length_tolerance(p.length.min(e.length))
+                    + (df as f32 + dt as f32) * angle_scale,
             });
         }
     }
 }
 
-/// Index matches by the minutia pair at either end (both directions).
+/// Index matches by the minutia pair at either end (both directions). Only
+/// the cells that matches touch are visited (a few hundred of the n_a * n_b),
+/// and `clear_index` leaves `votes` all zero again for the next comparison.
 fn index_matches(scratch: &mut Scratch, n_a: usize, n_b: usize) {
     let cells = n_a * n_b;
-    scratch.votes.clear();
-    scratch.votes.resize(cells, 0);
+    if scratch.votes.len() < cells {
+        scratch.votes.resize(cells, 0);
+        scratch.adjacency_end.resize(cells, 0);
+    }
+    scratch.touched.clear();
     for m in &scratch.matches {
-        let i = m.a as usize * n_b + m.b as usize;
-        let j = m.a2 as usize * n_b + m.b2 as usize;
-        scratch.votes[i] = scratch.votes[i].saturating_add(1);
-        scratch.votes[j] = scratch.votes[j].saturating_add(1);
+        for cell in [
+            m.a as usize * n_b + m.b as usize,
+            m.a2 as usize * n_b + m.b2 as usize,
+        ] {
+            if scratch.votes[cell] == 0 {
+                scratch.touched.push(cell as u32);
+            }
+            // At most (edges at a) * (edges at b) matches share a cell.
+            scratch.votes[cell] += 1;
+        }
     }
-    scratch.adjacency_start.clear();
-    scratch.adjacency_start.resize(cells + 1, 0);
+    // Each touched cell's slice of `adjacency` is filled from its start up
+    // to its end, which `adjacency_end` then holds.
     let mut total = 0u32;
-    for (c, &v) in scratch.votes.iter().enumerate() {
-        scratch.adjacency_start[c] = total;
-        total += v as u32;
+    for &c in &scratch.touched {
+        scratch.adjacency_end[c as usize] = total;
+        total += scratch.votes[c as usize] as u32;
     }
-    scratch.adjacency_start[cells] = total;
     scratch.adjacency.clear();
     scratch.adjacency.resize(total as usize, 0);
-    scratch.cursor.clear();
-    scratch.cursor.extend_from_slice(&scratch.adjacency_start);
     for (k, m) in scratch.matches.iter().enumerate() {
         for cell in [
             m.a as usize * n_b + m.b as usize,
             m.a2 as usize * n_b + m.b2 as usize,
         ] {
-            scratch.adjacency[scratch.cursor[cell] as usize] = k as u32;
-            scratch.cursor[cell] += 1;
+            scratch.adjacency[scratch.adjacency_end[cell] as usize] = k as u32;
+            scratch.adjacency_end[cell] += 1;
         }
+    }
+}
+
+/// Matches indexed at a minutia pair (empty when none touch it).
+fn matches_at(scratch: &Scratch, cell: usize) -> std::ops::Range<usize> {
+    let end = scratch.adjacency_end[cell] as usize;
+    match scratch.votes[cell] as usize {
+        0 => 0..0,
+        v => end - v..end,
+    }
+}
+
+fn clear_index(scratch: &mut Scratch) {
+    for &c in &scratch.touched {
+        scratch.votes[c as usize] = 0;
     }
 }
 
@@ -236,12 +270,25 @@ fn compare_with(
         return Comparison::default();
     }
     index_matches(scratch, n_a, n_b);
+    let result = pair_and_score(probe, candidate, scratch, explain);
+    clear_index(scratch);
+    result
+}
+
+fn pair_and_score(
+    probe: &PreparedTemplate,
+    candidate: &PreparedTemplate,
+    scratch: &mut Scratch,
+    explain: bool,
+) -> Comparison {
+    let (n_a, n_b) = (probe.minutiae.len(), candidate.minutiae.len());
     scratch.tree_edge.clear();
     scratch.tree_edge.resize(scratch.matches.len(), false);
     scratch.roots.clear();
-    for (cell, &v) in scratch.votes.iter().enumerate() {
+    for &cell in &scratch.touched {
+        let v = scratch.votes[cell as usize];
         if v >= 2 {
-            scratch.roots.push((v, cell as u32));
+            scratch.roots.push((v, cell));
         }
     }
     // Only the strongest few roots are tried: select them, then order them.
@@ -400,12 +447,7 @@ fn pair_from_root(
     scratch.queue.clear();
     let mut supporting = 0u32;
     let push_neighbours = |scratch: &mut Scratch, a: u16, b: u16| {
-        let cell = a as usize * n_b + b as usize;
-        let (s, e) = (
-            scratch.adjacency_start[cell] as usize,
-            scratch.adjacency_start[cell + 1] as usize,
-        );
-        for i in s..e {
+        for i in matches_at(scratch, a as usize * n_b + b as usize) {
             let k = scratch.adjacency[i];
             let error = scratch.matches[k as usize].error;
             scratch.queue.push(error, k);

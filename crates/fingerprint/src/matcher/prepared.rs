@@ -33,28 +33,52 @@ pub struct PreparedMinutia {
     pub kind: MinutiaKind,
 }
 
+/// Angles of edges in units of 2π / 65536: the difference of two is one
+/// wrapping subtraction (the edge search's innermost loop).
+pub const ANGLE_UNITS: f32 = 65536.0 / (2.0 * PI);
+/// [`ANGLE_TOLERANCE`] in angle units.
+pub const ANGLE_TOLERANCE_UNITS: u16 = (ANGLE_TOLERANCE * ANGLE_UNITS) as u16;
+
 /// Edge from minutia `from` to `to` described by rotation-invariant values.
 #[derive(Clone, Copy, Debug)]
 pub struct Edge {
+    pub length: f32,
+    /// Angle of the edge seen from `from`'s direction, in angle units.
+    pub from_angle: u16,
+    /// Angle of the edge seen from `to`'s direction, in angle units.
+    pub to_angle: u16,
     pub from: u16,
     pub to: u16,
-    pub length: f32,
-    /// Angle of the edge seen from `from`'s direction, in [0, 2π).
-    pub from_angle: f32,
-    /// Angle of the edge seen from `to`'s direction, in [0, 2π).
-    pub to_angle: f32,
+}
+
+impl Edge {
     /// Hash bucket of this exact shape (see [`bucket`]).
-    pub bucket: u32,
+    pub fn bucket(&self) -> usize {
+        bucket(
+            self.length,
+            self.from_angle as f32 / ANGLE_UNITS,
+            self.to_angle as f32 / ANGLE_UNITS,
+        )
+    }
+}
+
+/// Absolute difference of two angles in angle units, in [0, 32768].
+#[inline]
+pub fn angle_units_distance(a: u16, b: u16) -> u16 {
+    (a.wrapping_sub(b) as i16).unsigned_abs()
 }
 
 #[derive(Clone, Debug)]
 pub struct PreparedTemplate {
     pub minutiae: Vec<PreparedMinutia>,
-    pub edges: Vec<Edge>,
-    /// Edges of the hash buckets: `bucket_items[bucket_start[b]..bucket_start[b + 1]]`.
+    /// Each edge once, from the lower index to the higher (a candidate's
+    /// edges are walked in this form).
+    pub canonical: Vec<Edge>,
+    /// Hash bucket of each canonical edge.
+    pub canonical_bucket: Vec<u32>,
+    /// Edges of both directions by shape hash bucket:
+    /// `bucket_edges[bucket_start[b]..bucket_start[b + 1]]`.
     pub bucket_start: Vec<u32>,
-    pub bucket_items: Vec<u32>,
-    /// The edges themselves in bucket order (saves an indirection per lookup).
     pub bucket_edges: Vec<Edge>,
 }
 
@@ -95,17 +119,22 @@ fn angle_bin(angle: f32) -> usize {
     ((wrap(angle) / (2.0 * PI) * ANGLE_BINS as f32) as usize).min(ANGLE_BINS - 1)
 }
 
-/// Every angle bin that [angle - tolerance, angle + tolerance] touches.
-fn angle_bins_within(angle: f32) -> Vec<usize> {
+/// Every angle bin that [angle - tolerance, angle + tolerance] touches (at
+/// most three, as a bin is wider than the tolerance), without allocating:
+/// preparing a probe is part of every 1:N search.
+fn angle_bins_within(angle: f32) -> ([usize; 3], usize) {
+    const _: () = assert!(ANGLE_TOLERANCE < PI / ANGLE_BINS as f32 * 2.0);
     let first = angle_bin(angle - ANGLE_TOLERANCE);
     let last = angle_bin(angle + ANGLE_TOLERANCE);
-    let mut bins = vec![first];
+    let mut bins = [first; 3];
+    let mut n = 1;
     let mut b = first;
-    while b != last {
+    while b != last && n < 3 {
         b = (b + 1) % ANGLE_BINS;
-        bins.push(b);
+        bins[n] = b;
+        n += 1;
     }
-    bins
+    (bins, n)
 }
 
 pub fn bucket(length: f32, from_angle: f32, to_angle: f32) -> usize {
@@ -128,16 +157,22 @@ impl PreparedTemplate {
         // Undirected neighbour relation: j is among i's nearest or i among j's.
         let mut linked: Vec<(u16, u16)> = Vec::new();
         let mut near: Vec<(f32, usize)> = Vec::new();
+        let (min2, max2) = (MIN_EDGE * MIN_EDGE, MAX_EDGE * MAX_EDGE);
+        let nearer = |p: &(f32, usize), q: &(f32, usize)| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1));
         for (i, a) in minutiae.iter().enumerate() {
             near.clear();
             for (j, b) in minutiae.iter().enumerate() {
-                let d = ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt();
-                if j != i && (MIN_EDGE..=MAX_EDGE).contains(&d) {
-                    near.push((d, j));
+                let d2 = (b.x - a.x).powi(2) + (b.y - a.y).powi(2);
+                if j != i && (min2..=max2).contains(&d2) {
+                    near.push((d2, j));
                 }
             }
-            near.sort_by(|p, q| p.0.total_cmp(&q.0));
-            for &(_, j) in near.iter().take(NEIGHBOURS) {
+            // Only the set of the nearest matters, not their order.
+            if near.len() > NEIGHBOURS {
+                near.select_nth_unstable_by(NEIGHBOURS - 1, nearer);
+                near.truncate(NEIGHBOURS);
+            }
+            for &(_, j) in &near {
                 linked.push(((i.min(j)) as u16, (i.max(j)) as u16));
             }
         }
@@ -146,6 +181,7 @@ impl PreparedTemplate {
         // Both directions are stored: a comparison walks the candidate's
         // canonical (from < to) edges and finds the probe's edge of either
         // direction in the hash, so each correspondence is found once.
+        let quantise = |a: f32| (wrap(a) * ANGLE_UNITS).round() as u32 as u16;
         let mut edges = Vec::with_capacity(linked.len() * 2);
         for &(i, j) in &linked {
             for (f, t) in [(i, j), (j, i)] {
@@ -155,14 +191,10 @@ impl PreparedTemplate {
                     from: f,
                     to: t,
                     length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
-                    from_angle: wrap(line - a.direction),
-                    to_angle: wrap(line - b.direction),
-                    bucket: 0,
+                    from_angle: quantise(line - a.direction),
+                    to_angle: quantise(line - b.direction),
                 });
             }
-        }
-        for e in edges.iter_mut() {
-            e.bucket = bucket(e.length, e.from_angle, e.to_angle) as u32;
         }
         // Each edge goes into every bucket its tolerance window touches, so
         // a lookup needs only the other edge's own bucket.
@@ -173,11 +205,11 @@ impl PreparedTemplate {
                 length_bin((e.length - tol).max(0.0)),
                 length_bin(e.length + tol),
             );
-            let fa = angle_bins_within(e.from_angle);
-            let ta = angle_bins_within(e.to_angle);
+            let (fa, nf) = angle_bins_within(e.from_angle as f32 / ANGLE_UNITS);
+            let (ta, nt) = angle_bins_within(e.to_angle as f32 / ANGLE_UNITS);
             for l in l0..=l1 {
-                for &f in &fa {
-                    for &t in &ta {
+                for &f in &fa[..nf] {
+                    for &t in &ta[..nt] {
                         entries.push((((l * ANGLE_BINS + f) * ANGLE_BINS + t) as u32, k as u32));
                     }
                 }
@@ -191,17 +223,20 @@ impl PreparedTemplate {
             bucket_start[b + 1] += bucket_start[b];
         }
         let mut fill = bucket_start.clone();
-        let mut bucket_items = vec![0u32; entries.len()];
+        let mut bucket_edges = match edges.first() {
+            Some(&e) => vec![e; entries.len()],
+            None => Vec::new(),
+        };
         for &(b, k) in &entries {
-            bucket_items[fill[b as usize] as usize] = k;
+            bucket_edges[fill[b as usize] as usize] = edges[k as usize];
             fill[b as usize] += 1;
         }
-        let bucket_edges = bucket_items.iter().map(|&k| edges[k as usize]).collect();
+        let canonical: Vec<Edge> = edges.into_iter().filter(|e| e.from < e.to).collect();
         PreparedTemplate {
             minutiae,
-            edges,
+            canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
+            canonical,
             bucket_start,
-            bucket_items,
             bucket_edges,
         }
     }
