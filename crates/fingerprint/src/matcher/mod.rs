@@ -14,6 +14,7 @@
 //!    edges, and how much of both fingers it explains.
 
 pub mod calibration;
+mod coverage;
 pub mod prepared;
 mod scoring;
 
@@ -352,10 +353,6 @@ fn pair_and_score(
     best
 }
 
-/// How close a minutia must come to the other finger's minutiae to count
-/// as inside the area both impressions show.
-const OVERLAP_REACH: f32 = 35.0;
-
 /// Minutiae of each template that lie where the other impression also has
 /// minutiae, after the rigid alignment of the best root.
 fn overlap(
@@ -363,21 +360,21 @@ fn overlap(
     candidate: &PreparedTemplate,
     alignment: &Alignment,
 ) -> (usize, usize) {
-    let moved: Vec<(f32, f32)> = probe
+    let in_a = probe
         .minutiae
         .iter()
-        .map(|m| alignment.apply(m.x, m.y))
-        .collect();
-    let reach2 = OVERLAP_REACH * OVERLAP_REACH;
-    let near = |p: (f32, f32), q: (f32, f32)| (p.0 - q.0).powi(2) + (p.1 - q.1).powi(2) <= reach2;
-    let in_a = moved
-        .iter()
-        .filter(|&&p| candidate.minutiae.iter().any(|c| near(p, (c.x, c.y))))
+        .filter(|m| {
+            let (x, y) = alignment.apply(m.x, m.y);
+            candidate.coverage.contains(x, y)
+        })
         .count();
     let in_b = candidate
         .minutiae
         .iter()
-        .filter(|c| moved.iter().any(|&p| near(p, (c.x, c.y))))
+        .filter(|c| {
+            let (x, y) = alignment.invert(c.x, c.y);
+            probe.coverage.contains(x, y)
+        })
         .count();
     (in_a, in_b)
 }
@@ -415,6 +412,15 @@ impl Alignment {
         (
             self.candidate_root.0 + dx * self.cos - dy * self.sin,
             self.candidate_root.1 + dx * self.sin + dy * self.cos,
+        )
+    }
+
+    /// The candidate point that `apply` maps to, back in the probe's frame.
+    fn invert(&self, x: f32, y: f32) -> (f32, f32) {
+        let (dx, dy) = (x - self.candidate_root.0, y - self.candidate_root.1);
+        (
+            self.probe_root.0 + dx * self.cos + dy * self.sin,
+            self.probe_root.1 - dx * self.sin + dy * self.cos,
         )
     }
 

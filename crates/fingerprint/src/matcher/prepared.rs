@@ -5,6 +5,7 @@
 
 use std::f32::consts::PI;
 
+use super::coverage::Coverage;
 use crate::template::{MinutiaKind, Template};
 
 /// Edges per minutia (its nearest neighbours).
@@ -80,6 +81,8 @@ pub struct PreparedTemplate {
     /// `bucket_edges[bucket_start[b]..bucket_start[b + 1]]`.
     pub bucket_start: Vec<u32>,
     pub bucket_edges: Vec<Edge>,
+    /// The area the minutiae cover (see [`Coverage`]).
+    pub coverage: Coverage,
 }
 
 pub fn wrap(angle: f32) -> f32 {
@@ -233,11 +236,12 @@ impl PreparedTemplate {
         }
         let canonical: Vec<Edge> = edges.into_iter().filter(|e| e.from < e.to).collect();
         PreparedTemplate {
-            minutiae,
             canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
             canonical,
+            coverage: Coverage::new(minutiae.iter().map(|m| (m.x, m.y))),
             bucket_start,
             bucket_edges,
+            minutiae,
         }
     }
 }
