@@ -38,8 +38,12 @@ struct EdgeMatch {
     a2: u16,
     b: u16,
     b2: u16,
-    /// Shape disagreement, 0 (identical) to about 3 (at every tolerance).
-    error: f32,
+    /// The minutia pairs at both ends, as cells (probe * n_b + candidate).
+    cell: u32,
+    cell2: u32,
+    /// Shape disagreement as a level of the best-first queue: 0 (identical)
+    /// to `ERROR_LEVELS - 1` (at every tolerance).
+    level: u32,
 }
 
 /// The result of a comparison, with the pairing behind the score.
@@ -103,8 +107,8 @@ impl ErrorQueue {
         self.len = 0;
     }
 
-    fn push(&mut self, error: f32, item: u32) {
-        let level = ((error / 3.0 * ERROR_LEVELS as f32) as usize).min(ERROR_LEVELS - 1);
+    fn push(&mut self, level: u32, item: u32) {
+        let level = level as usize;
         self.levels[level].push(item);
         self.lowest = self.lowest.min(level);
         self.len += 1;
@@ -160,13 +164,24 @@ pub fn compare(probe: &Template, candidate: &Template) -> f32 {
     Matcher::new(probe).compare(&PreparedTemplate::new(candidate))
 }
 
+/// Every pair of edges with the same shape; counts the matches at each
+/// minutia pair (`votes`) and lists the pairs touched.
 fn find_edge_matches(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
     scratch: &mut Scratch,
 ) {
+    let n_b = candidate.minutiae.len();
+    let cells = probe.minutiae.len() * n_b;
+    if scratch.votes.len() < cells {
+        scratch.votes.resize(cells, 0);
+        scratch.adjacency_end.resize(cells, 0);
+    }
     scratch.matches.clear();
-    let angle_scale = 1.0 / ANGLE_TOLERANCE_UNITS as f32;
+    scratch.touched.clear();
+    // Error 3 (every tolerance at its limit) maps to the last level.
+    let level_per_error = ERROR_LEVELS as f32 / 3.0;
+    let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
     for (e, &b) in candidate.canonical.iter().zip(&candidate.canonical_bucket) {
         let b = b as usize;
         let (start, end) = (
@@ -187,14 +202,26 @@ fn find_edge_matches(
                 continue;
             }
             let dl = (p.length - e.length).abs();
-            scratch.matches.push(EdgeMatch {
+            let level = dl / length_tolerance(p.length.min(e.length)) * level_per_error
+                + (df as f32 + dt as f32) * angle_scale;
+            let m = EdgeMatch {
                 a: p.from,
                 a2: p.to,
                 b: e.from,
                 b2: e.to,
-                error: dl / length_tolerance(p.length.min(e.length))
-                    + (df as f32 + dt as f32) * angle_scale,
-            });
+                cell: (p.from as usize * n_b + e.from as usize) as u32,
+                cell2: (p.to as usize * n_b + e.to as usize) as u32,
+                level: (level as u32).min(ERROR_LEVELS as u32 - 1),
+            };
+            for cell in [m.cell, m.cell2] {
+                let v = &mut scratch.votes[cell as usize];
+                if *v == 0 {
+                    scratch.touched.push(cell);
+                }
+                // At most (edges at a) * (edges at b) matches share a cell.
+                *v += 1;
+            }
+            scratch.matches.push(m);
         }
     }
 }
@@ -202,25 +229,7 @@ fn find_edge_matches(
 /// Index matches by the minutia pair at either end (both directions). Only
 /// the cells that matches touch are visited (a few hundred of the n_a * n_b),
 /// and `clear_index` leaves `votes` all zero again for the next comparison.
-fn index_matches(scratch: &mut Scratch, n_a: usize, n_b: usize) {
-    let cells = n_a * n_b;
-    if scratch.votes.len() < cells {
-        scratch.votes.resize(cells, 0);
-        scratch.adjacency_end.resize(cells, 0);
-    }
-    scratch.touched.clear();
-    for m in &scratch.matches {
-        for cell in [
-            m.a as usize * n_b + m.b as usize,
-            m.a2 as usize * n_b + m.b2 as usize,
-        ] {
-            if scratch.votes[cell] == 0 {
-                scratch.touched.push(cell as u32);
-            }
-            // At most (edges at a) * (edges at b) matches share a cell.
-            scratch.votes[cell] += 1;
-        }
-    }
+fn index_matches(scratch: &mut Scratch) {
     // Each touched cell's slice of `adjacency` is filled from its start up
     // to its end, which `adjacency_end` then holds.
     let mut total = 0u32;
@@ -231,12 +240,10 @@ fn index_matches(scratch: &mut Scratch, n_a: usize, n_b: usize) {
     scratch.adjacency.clear();
     scratch.adjacency.resize(total as usize, 0);
     for (k, m) in scratch.matches.iter().enumerate() {
-        for cell in [
-            m.a as usize * n_b + m.b as usize,
-            m.a2 as usize * n_b + m.b2 as usize,
-        ] {
-            scratch.adjacency[scratch.adjacency_end[cell] as usize] = k as u32;
-            scratch.adjacency_end[cell] += 1;
+        for cell in [m.cell, m.cell2] {
+            let end = &mut scratch.adjacency_end[cell as usize];
+            scratch.adjacency[*end as usize] = k as u32;
+            *end += 1;
         }
     }
 }
@@ -270,7 +277,7 @@ fn compare_with(
     if scratch.matches.is_empty() {
         return Comparison::default();
     }
-    index_matches(scratch, n_a, n_b);
+    index_matches(scratch);
     let result = pair_and_score(probe, candidate, scratch, explain);
     clear_index(scratch);
     result
@@ -455,8 +462,8 @@ fn pair_from_root(
     let push_neighbours = |scratch: &mut Scratch, a: u16, b: u16| {
         for i in matches_at(scratch, a as usize * n_b + b as usize) {
             let k = scratch.adjacency[i];
-            let error = scratch.matches[k as usize].error;
-            scratch.queue.push(error, k);
+            let level = scratch.matches[k as usize].level;
+            scratch.queue.push(level, k);
         }
     };
     scratch.paired_a[root_a as usize] = root_b;
