@@ -1,0 +1,69 @@
+//! Measures the score-to-FMR table of `matcher::calibration`: every
+//! cross-finger pair of the 320 FVC2002 B images (all four databases
+//! pooled, DB2 at 569 dpi; 49,920 impostor comparisons) and the 1,120
+//! genuine pairs. A threshold is the lowest score whose FMR is at most the
+//! target (`eval::threshold_at_fmr`), rounded up to two decimals.
+//!
+//! ```sh
+//! cargo run --release -p scomm-fingerprint --example calibrate [-- ../shared/data/fvc2002]
+//! ```
+
+use rayon::prelude::*;
+use scomm_fingerprint::eval::{discover, threshold_at_fmr};
+use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
+
+fn main() {
+    let root = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/data/fvc2002".to_string());
+    let mut samples = Vec::new();
+    for (db, dpi) in [
+        ("DB1_B", 500.0),
+        ("DB2_B", 569.0),
+        ("DB3_B", 500.0),
+        ("DB4_B", 500.0),
+    ] {
+        let dir = std::path::Path::new(&root).join(db);
+        for s in discover(&dir).expect("FVC2002 B folder") {
+            samples.push((format!("{db}/{}", s.finger), s.path, dpi));
+        }
+    }
+    let templates: Vec<PreparedTemplate> = samples
+        .par_iter()
+        .map(|(_, path, dpi)| {
+            let image = scomm_fingerprint::image_io::load_image(path).expect("image loads");
+            let template = scomm_fingerprint::extract::extract(
+                &image.pixels,
+                image.width as usize,
+                image.height as usize,
+                *dpi,
+            )
+            .expect("extraction");
+            PreparedTemplate::new(&template)
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = (0..samples.len())
+        .flat_map(|i| (i + 1..samples.len()).map(move |j| (i, j)))
+        .collect();
+    let scored: Vec<(bool, f32)> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
+            let score = Matcher::from_prepared(templates[i].clone()).compare(&templates[j]);
+            (samples[i].0 == samples[j].0, score)
+        })
+        .collect();
+    let genuine: Vec<f32> = scored.iter().filter(|s| s.0).map(|s| s.1).collect();
+    let impostor: Vec<f32> = scored.iter().filter(|s| !s.0).map(|s| s.1).collect();
+    println!(
+        "{} impostor, {} genuine comparisons; highest impostor score {:.2}",
+        impostor.len(),
+        genuine.len(),
+        impostor.iter().cloned().fold(f32::MIN, f32::max)
+    );
+    println!("| FMR | score threshold | FNMR there |\n|---|---|---|");
+    for fmr in [1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5] {
+        let t = (threshold_at_fmr(&impostor, fmr) * 100.0).ceil() / 100.0;
+        let fnmr = genuine.iter().filter(|&&g| g < t).count() as f64 / genuine.len() as f64;
+        println!("| {} % | {t:.2} | {:.1} % |", fmr * 100.0, fnmr * 100.0);
+    }
+}
