@@ -187,12 +187,13 @@ pub fn enhance(
             }
             let bx = (x as f32 - half) / BLOCK as f32;
             let theta = 0.5 * fast_atan2(field.sin2.sample(bx, by), field.cos2.sample(bx, by));
-            let o =
-                ((theta.rem_euclid(PI)) / PI * ORIENTATIONS as f32).round() as usize % ORIENTATIONS;
+            // Nearest filter by adding 0.5 and truncating (both values are
+            // non-negative; `round` is a libm call per pixel).
+            let theta = if theta < 0.0 { theta + PI } else { theta };
+            let o = (theta / PI * ORIENTATIONS as f32 + 0.5) as usize % ORIENTATIONS;
             let p = period.sample(bx, by);
-            let pb = ((p - MIN_PERIOD) / PERIOD_STEP)
-                .round()
-                .clamp(0.0, (PERIODS - 1) as f32) as usize;
+            let pb = (((p - MIN_PERIOD) / PERIOD_STEP).max(0.0) + 0.5).min((PERIODS - 1) as f32)
+                as usize;
             kernel_of.set(x, y, (o * PERIODS + pb) as u16);
         }
     }

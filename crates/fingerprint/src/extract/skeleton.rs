@@ -44,6 +44,21 @@ pub const RING: [(isize, isize); 8] = [
 /// Bit mask of the 8-neighbourhood (bit i = RING[i]); outside counts as 0.
 #[inline]
 pub fn neighbourhood(grid: &Grid<bool>, x: usize, y: usize) -> u8 {
+    let w = grid.width;
+    if x > 0 && y > 0 && x + 1 < w && y + 1 < grid.height {
+        // Inside: three rows read directly (thinning calls this for every
+        // ridge pixel on every pass).
+        let d = &grid.data;
+        let (up, row, down) = ((y - 1) * w + x, y * w + x, (y + 1) * w + x);
+        return d[row + 1] as u8
+            | (d[down + 1] as u8) << 1
+            | (d[down] as u8) << 2
+            | (d[down - 1] as u8) << 3
+            | (d[row - 1] as u8) << 4
+            | (d[up - 1] as u8) << 5
+            | (d[up] as u8) << 6
+            | (d[up + 1] as u8) << 7;
+    }
     let mut bits = 0u8;
     for (i, (dx, dy)) in RING.iter().enumerate() {
         let (nx, ny) = (x as isize + dx, y as isize + dy);
