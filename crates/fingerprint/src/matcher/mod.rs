@@ -63,6 +63,8 @@ pub struct Comparison {
 #[derive(Default)]
 pub struct Scratch {
     matches: Vec<EdgeMatch>,
+    /// Positions in one probe bucket that passed the shape test.
+    hits: Vec<u32>,
     /// Matches per minutia pair (probe * n_b + candidate); all zero between
     /// comparisons.
     votes: Vec<u16>,
@@ -191,16 +193,28 @@ fn find_edge_matches(
         // |p - e| <= length_tolerance(min(p, e)), solved for p.
         let longest = e.length + length_tolerance(e.length);
         let shortest = (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE);
-        for p in &probe.bucket_edges[start..end] {
+        let bucket = &probe.bucket_edges[start..end];
+        // Shape test without branches (about one edge in five passes, at
+        // random): the index of every edge is written, and kept by
+        // advancing past it only when it passed.
+        if scratch.hits.len() < bucket.len() {
+            scratch.hits.resize(bucket.len(), 0);
+        }
+        let mut passed = 0;
+        for (i, p) in bucket.iter().enumerate() {
             let df = angle_units_distance(p.from_angle, e.from_angle);
             let dt = angle_units_distance(p.to_angle, e.to_angle);
-            if p.length > longest
-                || p.length < shortest
-                || df > ANGLE_TOLERANCE_UNITS
-                || dt > ANGLE_TOLERANCE_UNITS
-            {
-                continue;
-            }
+            let ok = (p.length <= longest)
+                & (p.length >= shortest)
+                & (df <= ANGLE_TOLERANCE_UNITS)
+                & (dt <= ANGLE_TOLERANCE_UNITS);
+            scratch.hits[passed] = i as u32;
+            passed += ok as usize;
+        }
+        for h in 0..passed {
+            let p = &bucket[scratch.hits[h] as usize];
+            let df = angle_units_distance(p.from_angle, e.from_angle);
+            let dt = angle_units_distance(p.to_angle, e.to_angle);
             let dl = (p.length - e.length).abs();
             let level = dl / length_tolerance(p.length.min(e.length)) * level_per_error
                 + (df as f32 + dt as f32) * angle_scale;
