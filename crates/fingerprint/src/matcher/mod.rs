@@ -180,7 +180,7 @@ fn find_edge_matches(
         scratch.adjacency_end.resize(cells, 0);
     }
     scratch.matches.clear();
-    scratch.touched.clear();
+    let mut touched = 0;
     // Error 3 (every tolerance at its limit) maps to the last level.
     let level_per_error = ERROR_LEVELS as f32 / 3.0;
     let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
@@ -211,6 +211,10 @@ fn find_edge_matches(
             scratch.hits[passed] = i as u32;
             passed += ok as usize;
         }
+        // Room for the cells these matches may touch first.
+        if scratch.touched.len() < touched + 2 * passed {
+            scratch.touched.resize(touched + 2 * passed, 0);
+        }
         for h in 0..passed {
             let p = &bucket[scratch.hits[h] as usize];
             let df = angle_units_distance(p.from_angle, e.from_angle);
@@ -229,15 +233,17 @@ fn find_edge_matches(
             };
             for cell in [m.cell, m.cell2] {
                 let v = &mut scratch.votes[cell as usize];
-                if *v == 0 {
-                    scratch.touched.push(cell);
-                }
+                // A cell is listed on its first vote; written always, kept
+                // only then (no branch on a coin flip).
+                scratch.touched[touched] = cell;
+                touched += (*v == 0) as usize;
                 // At most (edges at a) * (edges at b) matches share a cell.
                 *v += 1;
             }
             scratch.matches.push(m);
         }
     }
+    scratch.touched.truncate(touched);
 }
 
 /// Index matches by the minutia pair at either end (both directions). Only
