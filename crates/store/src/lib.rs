@@ -54,9 +54,28 @@ fn decode<T: DeserializeOwned>(table: &'static str, key: impl ToString, body: &s
     })
 }
 
+/// Process-wide SQLite settings, applied once before the first connection.
+/// SQLite's allocation statistics (on by default) take a global mutex on
+/// every allocation; nothing here reads them.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int. Called before this
+        // crate opens a connection; if SQLite was initialised elsewhere
+        // first, it returns SQLITE_MISUSE and changes nothing, which is fine.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            );
+        }
+    });
+}
+
 impl Store {
     /// Open (creating if needed) and migrate to the current schema.
     pub fn open(path: &Path) -> Result<Store> {
+        configure_sqlite();
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.display().to_string(),
             source,
@@ -66,6 +85,7 @@ impl Store {
 
     /// A private in-memory database (tests, benchmarks of the logic alone).
     pub fn open_in_memory() -> Result<Store> {
+        configure_sqlite();
         Self::setup(Connection::open_in_memory()?)
     }
 
