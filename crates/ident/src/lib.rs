@@ -53,13 +53,16 @@
 //! # Ok::<(), scomm_ident::IdentError>(())
 //! ```
 
+mod candidate;
 pub mod descriptor;
 mod error;
+pub mod eval;
 pub mod fusion;
 mod gallery;
 mod rng;
 pub mod store;
 pub mod synthetic;
+pub mod triplets;
 
 pub use error::IdentError;
 pub use gallery::{
