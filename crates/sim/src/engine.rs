@@ -79,14 +79,7 @@ impl Engine {
             ident: Gallery::new(),
             searches: 0,
         };
-        let mut subjects: Vec<_> = state
-            .subjects
-            .values()
-            .map(|s| (s.fbi_number, s.sample))
-            .collect();
-        subjects.sort();
-        let mut records: Vec<_> = state.ident.values().map(|r| (r.fin, r.sample)).collect();
-        records.sort();
+        let (subjects, records) = crate::oracle::repositories(state);
         let criminal: Vec<_> = subjects
             .iter()
             .map(|&(f, s)| (f.0, engine.prints(s, FBI_RECORD ^ f.0)))
