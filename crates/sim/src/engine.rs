@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use scomm_domain::agency::{HubState, Ports};
 use scomm_domain::ids::{BookingId, FbiNumber, Fin, SampleRef};
 use scomm_domain::immigration::{IdentRecord, Status};
@@ -81,12 +83,12 @@ impl Engine {
         };
         let (subjects, records) = crate::oracle::repositories(state);
         let criminal: Vec<_> = subjects
-            .iter()
+            .par_iter()
             .map(|&(f, s)| (f.0, engine.prints(s, FBI_RECORD ^ f.0)))
             .collect();
         engine.criminal.enrol_batch(&criminal)?;
         let ident: Vec<_> = records
-            .iter()
+            .par_iter()
             .map(|&(fin, s)| (fin.0, engine.prints(s, IDENT_RECORD ^ fin.0)))
             .collect();
         engine.ident.enrol_batch(&ident)?;
