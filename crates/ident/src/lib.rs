@@ -59,6 +59,7 @@ mod error;
 pub mod eval;
 pub mod fusion;
 mod gallery;
+mod index;
 mod rng;
 pub mod store;
 pub mod synthetic;
