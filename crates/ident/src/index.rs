@@ -54,11 +54,11 @@ impl TripletIndex {
         let mut fill = counts.clone();
         // Old postings first, then the newer records: each list stays ascending.
         if !self.offsets.is_empty() {
-            for k in 0..KEYS {
+            for (k, slot) in fill.iter_mut().enumerate().take(KEYS) {
                 let old = &self.postings[self.offsets[k] as usize..self.offsets[k + 1] as usize];
-                let at = fill[k] as usize;
+                let at = *slot as usize;
                 postings[at..at + old.len()].copy_from_slice(old);
-                fill[k] += old.len() as u32;
+                *slot += old.len() as u32;
             }
         }
         for &(k, r) in &self.pending {
