@@ -146,8 +146,8 @@ pub struct SearchParams {
     pub top_k: usize,
     /// Subjects the filter passes on to the full matcher.
     pub shortlist: usize,
-    /// A fused-LLR threshold measured for this gallery, overriding the
-    /// bound derived from `fpir` (see [`fusion::threshold_for_fpir`]).
+    /// A fused-LLR threshold measured for this gallery, overriding the one
+    /// the score model gives for `fpir` (see [`fusion::threshold_for_fpir`]).
     pub threshold: Option<f64>,
 }
 
@@ -393,9 +393,9 @@ impl Gallery {
         params: &SearchParams,
     ) -> Result<SearchResult, IdentError> {
         check_fingers(probe)?;
-        let threshold = params
-            .threshold
-            .unwrap_or_else(|| fusion::threshold_for_fpir(params.fpir, self.subjects()));
+        let threshold = params.threshold.unwrap_or_else(|| {
+            fusion::threshold_for_fpir(params.fpir, self.subjects(), probe.len())
+        });
         let probe_desc: Vec<Prepared> = probe
             .iter()
             .map(|(p, t)| prepare_finger(*p, t, true))

@@ -33,6 +33,39 @@ impl TripletIndex {
         }
     }
 
+    /// The index of records whose keys are `keys[start[r]..start[r + 1]]`
+    /// (a loaded gallery), built directly: no pending list on the way.
+    pub fn from_record_keys(start: &[usize], keys: &[u32]) -> Self {
+        let records = start.len().saturating_sub(1);
+        if keys.len() <= PENDING_FLOOR {
+            let mut index = TripletIndex::default();
+            for r in 0..records {
+                index.add(r as u32, &keys[start[r]..start[r + 1]]);
+            }
+            return index;
+        }
+        let mut offsets = vec![0u32; KEYS + 1];
+        for &k in keys {
+            offsets[k as usize + 1] += 1;
+        }
+        for k in 0..KEYS {
+            offsets[k + 1] += offsets[k];
+        }
+        let mut fill = offsets.clone();
+        let mut postings = vec![0u32; keys.len()];
+        for r in 0..records {
+            for &k in &keys[start[r]..start[r + 1]] {
+                postings[fill[k as usize] as usize] = r as u32;
+                fill[k as usize] += 1;
+            }
+        }
+        TripletIndex {
+            offsets,
+            postings,
+            pending: Vec::new(),
+        }
+    }
+
     /// Fold the pending keys into the table.
     pub fn build(&mut self) {
         if self.pending.is_empty() {
@@ -184,5 +217,8 @@ mod tests {
         let (start, keys) = index.keys_by_record(4);
         assert_eq!(start, vec![0, 2, 4, 5, 6]);
         assert_eq!(keys, vec![5, 9, 9, 4_000_000, 5, 9]);
+        let start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
+        let rebuilt = TripletIndex::from_record_keys(&start, &keys);
+        assert_eq!(hits(&rebuilt, &[5, 9]), hits(&index, &[5, 9]));
     }
 }

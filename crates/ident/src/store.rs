@@ -225,16 +225,15 @@ impl Gallery {
                 "{n_minutiae} minutiae exceed this build's 2^32 limit"
             )));
         }
-        let mut minutiae: Vec<PackedMinutia> = Vec::with_capacity(n_minutiae);
-        for (i, m) in min_bytes.chunks_exact(6).enumerate() {
-            if m[5] & 3 == 3 || m[5] >> 2 > 50 {
-                return Err(corrupt(format!(
-                    "minutia {i} has kind/quality byte {}",
-                    m[5]
-                )));
-            }
-            minutiae.push(m.try_into().expect("6 bytes"));
+        let bad = |m: &[u8]| m[5] & 3 == 3 || m[5] >> 2 > 50;
+        if let Some(i) = min_bytes.par_chunks_exact(6).position_first(bad) {
+            let byte = min_bytes[i * 6 + 5];
+            return Err(corrupt(format!("minutia {i} has kind/quality byte {byte}")));
         }
+        let minutiae: Vec<PackedMinutia> = min_bytes
+            .par_chunks_exact(6)
+            .map(|m| m.try_into().expect("6 bytes"))
+            .collect();
         g.minutiae = minutiae;
         if key_counts.iter().sum::<usize>() != n_keys {
             return Err(corrupt(format!(
@@ -242,18 +241,25 @@ impl Gallery {
                 key_counts.iter().sum::<usize>()
             )));
         }
-        let mut keys = key_bytes
-            .chunks_exact(4)
-            .map(|k| u32::from_le_bytes(k.try_into().expect("4 bytes")));
-        for (r, &count) in key_counts.iter().enumerate() {
-            let own: Vec<u32> = keys.by_ref().take(count).collect();
-            if let Some(bad) = own.iter().find(|&&k| k >> crate::triplets::KEY_BITS != 0) {
-                return Err(corrupt(format!(
-                    "finger {r} has triplet key {bad}, beyond 22 bits"
-                )));
-            }
-            g.triplets.add(r as u32, &own);
+        let keys: Vec<u32> = key_bytes
+            .par_chunks_exact(4)
+            .map(|k| u32::from_le_bytes(k.try_into().expect("4 bytes")))
+            .collect();
+        if let Some(at) = keys
+            .iter()
+            .position(|&k| k >> crate::triplets::KEY_BITS != 0)
+        {
+            return Err(corrupt(format!(
+                "triplet key {at} is {}, beyond 22 bits",
+                keys[at]
+            )));
         }
+        let mut start = Vec::with_capacity(n_records + 1);
+        start.push(0usize);
+        for &c in &key_counts {
+            start.push(start[start.len() - 1] + c);
+        }
+        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys);
         g.descriptors = desc_bytes.to_vec();
         let profile = descriptor::profile();
         g.centred = g
