@@ -38,8 +38,12 @@ pub fn prepare_candidate(template: &Template) -> PreparedTemplate {
                 near.push((d, j));
             }
         }
-        // Stable, as the matcher's: equal distances keep index order.
-        near.sort_by(|p, q| p.0.total_cmp(&q.0));
+        // The matcher sorts stably by distance and takes the first few: the
+        // same set as the smallest by (distance, index), found without sorting.
+        let by = |p: &(f32, usize), q: &(f32, usize)| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1));
+        if near.len() > NEIGHBOURS {
+            near.select_nth_unstable_by(NEIGHBOURS, by);
+        }
         for &(_, j) in near.iter().take(NEIGHBOURS) {
             linked.push((i.min(j) as u16, i.max(j) as u16));
         }

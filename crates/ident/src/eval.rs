@@ -130,6 +130,7 @@ pub fn synthetic_gallery(
         progress(end - start);
         start = end;
     }
+    gallery.optimise();
     Ok(gallery)
 }
 

@@ -166,20 +166,101 @@ impl ScoreModel {
     }
 }
 
-/// The fused-LLR threshold that keeps the false-positive identification
-/// rate at or below `fpir` for a gallery of `subjects` people. For a
-/// likelihood ratio, an impostor reaches `LR >= t` with probability at
-/// most `1/t` (Markov's inequality on `E_impostor[LR] = 1`); a non-mated
-/// search meets `subjects` impostors, so `ln(subjects / fpir)` bounds FPIR
-/// whatever the number of fingers. It is conservative: `scomm eval ident`
-/// reports how far.
-pub fn threshold_for_fpir(fpir: f64, subjects: usize) -> f64 {
+/// Impostor survival P(score >= s) of the model (log-linear between points,
+/// the last slope beyond).
+fn impostor_survival(pts: &[(f64, f64)], s: f64) -> f64 {
+    if s <= pts[0].0 {
+        return 1.0;
+    }
+    let segment = pts
+        .windows(2)
+        .find(|w| s < w[1].0)
+        .unwrap_or(&pts[pts.len() - 2..]);
+    let ((s0, f0), (s1, f1)) = (segment[0], segment[1]);
+    (f0.ln() + (f1.ln() - f0.ln()) * (s - s0) / (s1 - s0)).exp()
+}
+
+const LLR_STEP: f64 = 0.05;
+
+/// Survival functions of the fused LLR of 1..=10 impostor fingers:
+/// `tails[n - 1][i]` is P(sum >= n * LLR_FLOOR + i * LLR_STEP).
+fn impostor_tails() -> &'static Vec<Vec<f64>> {
+    static TAILS: OnceLock<Vec<Vec<f64>>> = OnceLock::new();
+    TAILS.get_or_init(|| {
+        let model = model();
+        let imp = impostor_points();
+        let bins = ((LLR_CAP - LLR_FLOOR) / LLR_STEP).round() as usize + 1;
+        let mut pmf = vec![0f64; bins];
+        for (k, &llr) in model.llr.iter().enumerate() {
+            let (s0, s1) = (k as f64 * GRID_STEP, (k + 1) as f64 * GRID_STEP);
+            let mass = if k + 1 == model.llr.len() {
+                impostor_survival(&imp, s0) // everything beyond the grid
+            } else {
+                impostor_survival(&imp, s0) - impostor_survival(&imp, s1)
+            };
+            let b = (((llr - LLR_FLOOR) / LLR_STEP).round() as usize).min(bins - 1);
+            pmf[b] += mass.max(0.0);
+        }
+        let mut tails = Vec::with_capacity(10);
+        let mut sum = pmf.clone();
+        for n in 1..=10 {
+            if n > 1 {
+                let mut next = vec![0f64; sum.len() + bins - 1];
+                for (i, &a) in sum.iter().enumerate() {
+                    if a > 0.0 {
+                        for (j, &b) in pmf.iter().enumerate() {
+                            next[i + j] += a * b;
+                        }
+                    }
+                }
+                sum = next;
+            }
+            let mut tail = sum.clone();
+            for i in (0..tail.len() - 1).rev() {
+                tail[i] += tail[i + 1];
+            }
+            tails.push(tail);
+        }
+        tails
+    })
+}
+
+/// Markov's bound: for a likelihood ratio, an impostor reaches `LR >= t`
+/// with probability at most `1/t` (since `E_impostor[LR] = 1`), so a
+/// non-mated search meeting `subjects` impostors passes `ln(subjects /
+/// fpir)` with probability at most `fpir`, whatever the fingers. It holds
+/// without any model of the tails, and is loose.
+pub fn fpir_bound(fpir: f64, subjects: usize) -> f64 {
     let fpir = if fpir.is_finite() {
         fpir.clamp(1e-12, 1.0)
     } else {
         1e-3
     };
     (subjects.max(1) as f64 / fpir).ln()
+}
+
+/// The fused-LLR threshold for a target false-positive identification rate
+/// in a gallery of `subjects` people searched with `fingers` fingers: the
+/// fused LLR of `fingers` independent impostor fingers (the impostor model
+/// above, convolved) must reach it with probability at most
+/// `1 - (1 - fpir)^(1 / subjects)` per subject. Never above [`fpir_bound`],
+/// and never below 0: with many fingers the impostor sum sits so far below
+/// zero that the model would identify on no net evidence at all, and that
+/// rests entirely on the fingers' independence.
+pub fn threshold_for_fpir(fpir: f64, subjects: usize, fingers: usize) -> f64 {
+    let bound = fpir_bound(fpir, subjects);
+    let fpir = if fpir.is_finite() {
+        fpir.clamp(1e-12, 1.0)
+    } else {
+        1e-3
+    };
+    let per_subject = -(-fpir).ln_1p() / subjects.max(1) as f64; // ~ fpir / subjects
+    let n = fingers.clamp(1, 10);
+    let tail = &impostor_tails()[n - 1];
+    match tail.iter().position(|&p| p <= per_subject) {
+        Some(i) => (n as f64 * LLR_FLOOR + i as f64 * LLR_STEP).clamp(0.0, bound),
+        None => bound,
+    }
 }
 
 #[cfg(test)]
@@ -206,9 +287,29 @@ mod tests {
 
     #[test]
     fn threshold_grows_with_gallery_and_strictness() {
-        let t = threshold_for_fpir(1e-3, 100_000);
-        assert!((t - (1e8f64).ln()).abs() < 1e-9);
-        assert!(threshold_for_fpir(1e-2, 100_000) < t);
-        assert!(threshold_for_fpir(1e-3, 10) < t);
+        assert!((fpir_bound(1e-3, 100_000) - (1e8f64).ln()).abs() < 1e-9);
+        for fingers in [1, 2] {
+            let t = threshold_for_fpir(1e-3, 100_000, fingers);
+            assert!(t <= fpir_bound(1e-3, 100_000));
+            assert!(threshold_for_fpir(1e-2, 100_000, fingers) < t);
+            assert!(threshold_for_fpir(1e-3, 10, fingers) < t);
+        }
+        // One impostor finger reaches higher alone than in a sum with others
+        // that mostly count against.
+        assert!(threshold_for_fpir(1e-3, 1000, 1) > threshold_for_fpir(1e-3, 1000, 2));
+        assert_eq!(threshold_for_fpir(1e-3, 1000, 10), 0.0);
+    }
+
+    #[test]
+    fn fused_impostor_tails_are_distributions() {
+        for (n, tail) in impostor_tails().iter().enumerate() {
+            assert!((tail[0] - 1.0).abs() < 1e-6, "{n}: total {}", tail[0]);
+            assert!(tail.windows(2).all(|w| w[0] >= w[1]));
+        }
+        // One finger: the tail at the LLR of score 23.76 is about FMR 1e-3.
+        let llr = model().llr(23.76);
+        let i = ((llr - LLR_FLOOR) / LLR_STEP).round() as usize;
+        let p = impostor_tails()[0][i];
+        assert!(p > 3e-4 && p < 3e-3, "{p}");
     }
 }

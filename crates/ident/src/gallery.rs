@@ -10,6 +10,8 @@ use scomm_fingerprint::{Minutia, MinutiaKind, Template};
 
 use crate::descriptor::{self, DIM};
 use crate::fusion;
+use crate::index::TripletIndex;
+use crate::triplets;
 use crate::{FingerPosition, IdentError, SubjectId};
 
 /// Most minutiae kept per finger (the highest-quality ones).
@@ -80,6 +82,7 @@ pub struct Gallery {
     pub(crate) centred: Vec<descriptor::Centred>,
     pub(crate) minutiae: Vec<PackedMinutia>,
     pub(crate) live_records: usize,
+    pub(crate) triplets: TripletIndex,
 }
 
 /// A finger ready for the gallery: packed, described.
@@ -90,9 +93,11 @@ pub(crate) struct Prepared {
     minutiae: Vec<PackedMinutia>,
     descriptor: Vec<u8>,
     centred: descriptor::Centred,
+    /// Triplet keys (a probe's include the near-edge variants).
+    keys: Vec<u32>,
 }
 
-fn prepare_finger(position: FingerPosition, template: &Template) -> Prepared {
+fn prepare_finger(position: FingerPosition, template: &Template, query: bool) -> Prepared {
     let mut kept: Vec<Minutia> = template.minutiae.clone();
     if kept.len() > MAX_MINUTIAE {
         kept.sort_by_key(|m| std::cmp::Reverse(m.quality));
@@ -115,6 +120,7 @@ fn prepare_finger(position: FingerPosition, template: &Template) -> Prepared {
         minutiae: kept.iter().map(pack).collect(),
         descriptor,
         centred,
+        keys: triplets::keys(&stored, query),
     }
 }
 
@@ -140,8 +146,8 @@ pub struct SearchParams {
     pub top_k: usize,
     /// Subjects the filter passes on to the full matcher.
     pub shortlist: usize,
-    /// A fused-LLR threshold measured for this gallery, overriding the
-    /// bound derived from `fpir` (see [`fusion::threshold_for_fpir`]).
+    /// A fused-LLR threshold measured for this gallery, overriding the one
+    /// the score model gives for `fpir` (see [`fusion::threshold_for_fpir`]).
     pub threshold: Option<f64>,
 }
 
@@ -223,7 +229,10 @@ impl Gallery {
         fingers: &[(FingerPosition, Template)],
     ) -> Result<(), IdentError> {
         check_fingers(fingers)?;
-        let prepared = fingers.iter().map(|(p, t)| prepare_finger(*p, t)).collect();
+        let prepared = fingers
+            .iter()
+            .map(|(p, t)| prepare_finger(*p, t, false))
+            .collect();
         self.append(subject, prepared);
         Ok(())
     }
@@ -238,7 +247,12 @@ impl Gallery {
         }
         let prepared: Vec<Vec<Prepared>> = batch
             .par_iter()
-            .map(|(_, fingers)| fingers.iter().map(|(p, t)| prepare_finger(*p, t)).collect())
+            .map(|(_, fingers)| {
+                fingers
+                    .iter()
+                    .map(|(p, t)| prepare_finger(*p, t, false))
+                    .collect()
+            })
             .collect();
         for ((subject, _), fingers) in batch.iter().zip(prepared) {
             self.append(*subject, fingers);
@@ -282,6 +296,7 @@ impl Gallery {
             self.minutiae.extend_from_slice(&f.minutiae);
             self.descriptors.extend_from_slice(&f.descriptor);
             self.centred.push(f.centred);
+            self.triplets.add(r, &f.keys);
             self.subjects[slot as usize].records.push(r);
             self.live_records += 1;
         }
@@ -302,32 +317,13 @@ impl Gallery {
         true
     }
 
-    /// Rebuild without removed subjects' data.
+    /// Rebuild without removed subjects' data (through the file format,
+    /// which writes live subjects only).
     pub fn compact(&mut self) {
-        let mut fresh = Gallery::new();
-        for s in &self.subjects {
-            if s.records.is_empty() {
-                continue;
-            }
-            let prepared = s
-                .records
-                .iter()
-                .map(|&r| {
-                    let rec = self.records[r as usize];
-                    let k = r as usize * DIM;
-                    Prepared {
-                        position: FingerPosition(rec.position),
-                        width: rec.width,
-                        height: rec.height,
-                        minutiae: self.packed(rec).to_vec(),
-                        descriptor: self.descriptors[k..k + DIM].to_vec(),
-                        centred: self.centred[r as usize],
-                    }
-                })
-                .collect();
-            fresh.append(s.id, prepared);
+        match Gallery::from_bytes(&self.to_bytes()) {
+            Ok(fresh) => *self = fresh,
+            Err(e) => debug_assert!(false, "a gallery must read back its own bytes: {e}"),
         }
-        *self = fresh;
     }
 
     fn packed(&self, rec: Record) -> &[PackedMinutia] {
@@ -359,6 +355,18 @@ impl Gallery {
             .collect()
     }
 
+    /// After bulk enrolment: fold every pending key into the index and
+    /// release spare capacity (searches get a little faster, memory smaller).
+    pub fn optimise(&mut self) {
+        self.triplets.build();
+        self.triplets.shrink_to_fit();
+        self.subjects.shrink_to_fit();
+        self.records.shrink_to_fit();
+        self.descriptors.shrink_to_fit();
+        self.centred.shrink_to_fit();
+        self.minutiae.shrink_to_fit();
+    }
+
     /// Heap bytes held (capacity, including removed records not yet compacted).
     pub fn memory_bytes(&self) -> usize {
         use std::mem::size_of;
@@ -375,6 +383,7 @@ impl Gallery {
             + self.descriptors.capacity()
             + self.centred.capacity() * std::mem::size_of::<descriptor::Centred>()
             + self.minutiae.capacity() * size_of::<PackedMinutia>()
+            + self.triplets.memory_bytes()
     }
 
     /// Search the gallery with a probe of any fingers (each position once).
@@ -384,10 +393,13 @@ impl Gallery {
         params: &SearchParams,
     ) -> Result<SearchResult, IdentError> {
         check_fingers(probe)?;
-        let threshold = params
-            .threshold
-            .unwrap_or_else(|| fusion::threshold_for_fpir(params.fpir, self.subjects()));
-        let probe_desc: Vec<Prepared> = probe.iter().map(|(p, t)| prepare_finger(*p, t)).collect();
+        let threshold = params.threshold.unwrap_or_else(|| {
+            fusion::threshold_for_fpir(params.fpir, self.subjects(), probe.len())
+        });
+        let probe_desc: Vec<Prepared> = probe
+            .iter()
+            .map(|(p, t)| prepare_finger(*p, t, true))
+            .collect();
         let mut finger_of = [u8::MAX; 11];
         for (i, p) in probe.iter().enumerate() {
             finger_of[p.0.code() as usize] = i as u8;
@@ -454,10 +466,14 @@ impl Gallery {
     }
 
     /// First stage: every live record at a probed position, compared by
-    /// descriptor; a subject's filter score is the sum over probe fingers of
-    /// its best similarity at that position, normalised per probe finger
-    /// (z-score over the gallery) so that no finger dominates by its
-    /// minutiae count. Returns the `keep` best (score, subject slot).
+    /// descriptor, and the records sharing triplet keys with the probe
+    /// finger, weighted by rarity. Both are z-scored per probe finger over
+    /// the gallery (so that no finger dominates by its minutiae count) and
+    /// added; a subject's filter score is the sum over probe fingers of its
+    /// best record at that position. The two signals fail on different
+    /// mates: on synthetic two-finger probes, keeping 99 % of mates takes
+    /// 36 % of the gallery with the histogram alone, 43 % with the triplets
+    /// alone, 5 % with both. Returns the `keep` best (score, subject slot).
     fn filter(&self, probe: &[Prepared], finger_of: &[u8; 11], keep: usize) -> Vec<(f32, u32)> {
         const CHUNK: usize = 4096;
         let n = self.records.len();
@@ -494,12 +510,48 @@ impl Gallery {
                     a
                 },
             );
-        let norm: Vec<(f32, f32)> = moments
+        // Triplet evidence, per probe finger against fingers at its position.
+        let hits: Vec<Vec<(u32, f32)>> = probe
+            .par_iter()
+            .map(|p| {
+                let mut v = Vec::new();
+                self.triplets.lookup(&p.keys, n, |r, w| {
+                    if self.records[r as usize].position == p.position.code() {
+                        v.push((r, w));
+                    }
+                });
+                v
+            })
+            .collect();
+        let mut trip = vec![0f32; n];
+        let mut trip_moments = vec![(0f64, 0f64); fingers];
+        for (f, v) in hits.iter().enumerate() {
+            for &(r, w) in v {
+                trip[r as usize] += w;
+            }
+            // Each hit record's total, once (records without hits add nothing).
+            let mut hit: Vec<u32> = v.iter().map(|h| h.0).collect();
+            hit.sort_unstable();
+            hit.dedup();
+            for r in hit {
+                let t = trip[r as usize] as f64;
+                trip_moments[f].0 += t;
+                trip_moments[f].1 += t * t;
+            }
+        }
+        let z = |k: f64, s: f64, s2: f64| {
+            let mean = s / k.max(1.0);
+            let var = (s2 / k.max(1.0) - mean * mean).max(1e-12);
+            (mean as f32, 1.0 / var.sqrt() as f32)
+        };
+        // Per probe finger: (histogram mean, 1/sd, triplet mean, 1/sd).
+        let norm: Vec<(f32, f32, f32, f32)> = moments
             .iter()
-            .map(|&(k, s, s2)| {
-                let mean = s / k.max(1.0);
-                let var = (s2 / k.max(1.0) - mean * mean).max(1e-12);
-                (mean as f32, 1.0 / var.sqrt() as f32)
+            .zip(&trip_moments)
+            .map(|(&(k, s, s2), &(t, t2))| {
+                let (hm, hs) = z(k, s, s2);
+                let (tm, ts) = z(k, t, t2);
+                (hm, hs, tm, ts)
             })
             .collect();
         let mut scored: Vec<(f32, u32)> = self
@@ -518,7 +570,9 @@ impl Gallery {
                         continue;
                     }
                     let f = finger_of[self.records[r as usize].position as usize] as usize;
-                    best[f] = best[f].max((sim - norm[f].0) * norm[f].1);
+                    let zn = norm[f];
+                    let score = (sim - zn.0) * zn.1 + (trip[r as usize] - zn.2) * zn.3;
+                    best[f] = best[f].max(score);
                     any = true;
                 }
                 any.then(|| {

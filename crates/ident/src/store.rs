@@ -11,16 +11,18 @@
 //! | 4 | subjects S |
 //! | 4 | fingers R |
 //! | 8 | minutiae M |
+//! | 8 | triplet keys K |
 //! | 4 | CRC-32 of everything after the header |
 //! | 4 | reserved, zero |
 //! | S x 12 | subject id (u64), its finger count (u32); fingers follow in subject order |
-//! | R x 6 | position (u8), minutiae count (u8), width (u16), height (u16) |
+//! | R x 8 | position (u8), minutiae count (u8), width (u16), height (u16), key count (u16) |
 //! | R x DIM | filter descriptors |
 //! | M x 6 | packed minutiae (x u16, y u16, direction in 1/256 turn, kind + quality/2 << 2) |
+//! | K x 4 | triplet keys (u32 below 2^22), each finger's ascending |
 //!
 //! Only live subjects are written, so a saved and reloaded gallery is
-//! compact. Descriptor norms are recomputed on load (cheap, and one thing
-//! fewer to trust).
+//! compact. What derives from the stored data (descriptor norms, the
+//! inverted index) is rebuilt on load: cheap, and one thing fewer to trust.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -33,7 +35,8 @@ use crate::{FingerPosition, IdentError};
 
 pub const MAGIC: &[u8; 8] = b"SCOMMGAL";
 pub const VERSION: u32 = 1;
-const HEADER: usize = 40;
+pub const HEADER: usize = 48;
+const RECORD: usize = 8;
 
 fn corrupt(what: impl Into<String>) -> IdentError {
     IdentError::Corrupt(what.into())
@@ -55,7 +58,10 @@ impl Gallery {
             .iter()
             .map(|&r| self.records[r as usize].count as usize)
             .sum();
-        let body_len = live.len() * 12 + records.len() * (6 + DIM) + minutiae * 6;
+        let (key_start, keys) = self.triplets.keys_by_record(self.records.len());
+        let key_count = |r: u32| (key_start[r as usize + 1] - key_start[r as usize]) as usize;
+        let n_keys: usize = records.iter().map(|&r| key_count(r)).sum();
+        let body_len = live.len() * 12 + records.len() * (RECORD + DIM) + minutiae * 6 + n_keys * 4;
         let mut out = Vec::with_capacity(HEADER + body_len);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
@@ -63,6 +69,7 @@ impl Gallery {
         out.extend_from_slice(&(live.len() as u32).to_le_bytes());
         out.extend_from_slice(&(records.len() as u32).to_le_bytes());
         out.extend_from_slice(&(minutiae as u64).to_le_bytes());
+        out.extend_from_slice(&(n_keys as u64).to_le_bytes());
         out.extend_from_slice(&[0u8; 8]); // CRC and reserved, filled below
         for s in &live {
             out.extend_from_slice(&s.id.to_le_bytes());
@@ -74,6 +81,8 @@ impl Gallery {
             out.push(rec.count);
             out.extend_from_slice(&rec.width.to_le_bytes());
             out.extend_from_slice(&rec.height.to_le_bytes());
+            // At most 3 keys per minutia pair of neighbours: fits u16.
+            out.extend_from_slice(&(key_count(r) as u16).to_le_bytes());
         }
         for &r in &records {
             let k = r as usize * DIM;
@@ -86,8 +95,13 @@ impl Gallery {
                 out.extend_from_slice(m);
             }
         }
+        for &r in &records {
+            for k in &keys[key_start[r as usize] as usize..key_start[r as usize + 1] as usize] {
+                out.extend_from_slice(&k.to_le_bytes());
+            }
+        }
         let crc = crc32fast::hash(&out[HEADER..]);
-        out[32..36].copy_from_slice(&crc.to_le_bytes());
+        out[40..44].copy_from_slice(&crc.to_le_bytes());
         out
     }
 
@@ -121,17 +135,19 @@ impl Gallery {
         }
         let (n_subjects, n_records) = (u32_at(16) as usize, u32_at(20) as usize);
         let n_minutiae = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes"));
-        let crc = u32_at(32);
-        if u32_at(36) != 0 {
+        let n_keys = u64::from_le_bytes(bytes[32..40].try_into().expect("8 bytes"));
+        let crc = u32_at(40);
+        if u32_at(44) != 0 {
             return Err(corrupt("reserved header field is not zero"));
         }
         let expected = (n_subjects as u128) * 12
-            + (n_records as u128) * (6 + DIM as u128)
-            + (n_minutiae as u128) * 6;
+            + (n_records as u128) * (RECORD + DIM) as u128
+            + (n_minutiae as u128) * 6
+            + (n_keys as u128) * 4;
         let body = &bytes[HEADER..];
         if body.len() as u128 != expected {
             return Err(corrupt(format!(
-                "body is {} bytes; the header's counts ({n_subjects} subjects, {n_records} fingers, {n_minutiae} minutiae) need {expected} (truncated or padded file)",
+                "body is {} bytes; the header's counts ({n_subjects} subjects, {n_records} fingers, {n_minutiae} minutiae, {n_keys} keys) need {expected} (truncated or padded file)",
                 body.len()
             )));
         }
@@ -140,10 +156,12 @@ impl Gallery {
                 "checksum mismatch: the file's contents were altered",
             ));
         }
-        let n_minutiae = n_minutiae as usize;
+        let (n_minutiae, n_keys) = (n_minutiae as usize, n_keys as usize);
         let (subj_bytes, rest) = body.split_at(n_subjects * 12);
-        let (rec_bytes, rest) = rest.split_at(n_records * 6);
-        let (desc_bytes, min_bytes) = rest.split_at(n_records * DIM);
+        let (rec_bytes, rest) = rest.split_at(n_records * RECORD);
+        let (desc_bytes, rest) = rest.split_at(n_records * DIM);
+        let (min_bytes, key_bytes) = rest.split_at(n_minutiae * 6);
+        let mut key_counts: Vec<usize> = Vec::with_capacity(n_records);
 
         let mut g = Gallery::new();
         g.subjects.reserve_exact(n_subjects);
@@ -168,7 +186,8 @@ impl Gallery {
             }
             let mut records = Vec::with_capacity(count);
             for r in next_record..next_record + count {
-                let b = &rec_bytes[r * 6..r * 6 + 6];
+                let b = &rec_bytes[r * RECORD..(r + 1) * RECORD];
+                key_counts.push(u16::from_le_bytes([b[6], b[7]]) as usize);
                 let position = FingerPosition::new(b[0])
                     .map_err(|_| corrupt(format!("finger {r} has position code {}", b[0])))?;
                 let n = b[1] as usize;
@@ -206,17 +225,41 @@ impl Gallery {
                 "{n_minutiae} minutiae exceed this build's 2^32 limit"
             )));
         }
-        let mut minutiae: Vec<PackedMinutia> = Vec::with_capacity(n_minutiae);
-        for (i, m) in min_bytes.chunks_exact(6).enumerate() {
-            if m[5] & 3 == 3 || m[5] >> 2 > 50 {
-                return Err(corrupt(format!(
-                    "minutia {i} has kind/quality byte {}",
-                    m[5]
-                )));
-            }
-            minutiae.push(m.try_into().expect("6 bytes"));
+        let bad = |m: &[u8]| m[5] & 3 == 3 || m[5] >> 2 > 50;
+        if let Some(i) = min_bytes.par_chunks_exact(6).position_first(bad) {
+            let byte = min_bytes[i * 6 + 5];
+            return Err(corrupt(format!("minutia {i} has kind/quality byte {byte}")));
         }
+        let minutiae: Vec<PackedMinutia> = min_bytes
+            .par_chunks_exact(6)
+            .map(|m| m.try_into().expect("6 bytes"))
+            .collect();
         g.minutiae = minutiae;
+        if key_counts.iter().sum::<usize>() != n_keys {
+            return Err(corrupt(format!(
+                "fingers account for {} triplet keys, the header says {n_keys}",
+                key_counts.iter().sum::<usize>()
+            )));
+        }
+        let keys: Vec<u32> = key_bytes
+            .par_chunks_exact(4)
+            .map(|k| u32::from_le_bytes(k.try_into().expect("4 bytes")))
+            .collect();
+        if let Some(at) = keys
+            .iter()
+            .position(|&k| k >> crate::triplets::KEY_BITS != 0)
+        {
+            return Err(corrupt(format!(
+                "triplet key {at} is {}, beyond 22 bits",
+                keys[at]
+            )));
+        }
+        let mut start = Vec::with_capacity(n_records + 1);
+        start.push(0usize);
+        for &c in &key_counts {
+            start.push(start[start.len() - 1] + c);
+        }
+        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys);
         g.descriptors = desc_bytes.to_vec();
         let profile = descriptor::profile();
         g.centred = g

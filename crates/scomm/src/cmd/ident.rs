@@ -406,6 +406,10 @@ pub struct BenchIdentArgs {
     /// Where the largest gallery is saved and reloaded.
     #[arg(long, default_value = "target/bench-ident.scg")]
     pub file: PathBuf,
+    /// Skip building: load this gallery file (made by an earlier run with
+    /// the same --seed) and time searches and accuracy on it.
+    #[arg(long)]
+    pub load: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -462,7 +466,12 @@ pub fn bench_ident(args: BenchIdentArgs) -> anyhow::Result<()> {
         "fingers", "subjects", "build s", "B/finger", "RSS B/fing", "10-print ms", "2-index ms"
     );
     let mut largest: Option<(Gallery, u64)> = None;
-    for &fingers in &args.sizes {
+    let sizes = if args.load.is_some() {
+        &[][..]
+    } else {
+        &args.sizes[..]
+    };
+    for &fingers in sizes {
         let subjects = (fingers / 10).max(1);
         let rss0 = rss_bytes().unwrap_or(0);
         let start = Instant::now();
@@ -488,26 +497,39 @@ pub fn bench_ident(args: BenchIdentArgs) -> anyhow::Result<()> {
         );
         largest = Some((gallery, subjects));
     }
-    let Some((gallery, subjects)) = largest else {
-        return Ok(());
+    let (file, save) = match (&args.load, largest) {
+        (Some(path), _) => (path.clone(), None),
+        (None, Some((gallery, _))) => {
+            if let Some(dir) = args.file.parent() {
+                std::fs::create_dir_all(dir).ok();
+            }
+            let start = Instant::now();
+            gallery.save(&args.file)?;
+            (args.file.clone(), Some(start.elapsed().as_secs_f64()))
+        }
+        (None, None) => return Ok(()),
     };
-    if let Some(dir) = args.file.parent() {
-        std::fs::create_dir_all(dir).ok();
-    }
+    let size = std::fs::metadata(&file)?.len();
     let start = Instant::now();
-    gallery.save(&args.file)?;
-    let save = start.elapsed().as_secs_f64();
-    let size = std::fs::metadata(&args.file)?.len();
-    drop(gallery);
-    let start = Instant::now();
-    let gallery = Gallery::load(&args.file)?;
+    let gallery = Gallery::load(&file)?;
     let load = start.elapsed().as_secs_f64();
+    let subjects = gallery.subjects() as u64;
     println!(
-        "gallery file {}: {:.0} MB ({:.0} B/finger), save {save:.2} s, load {load:.2} s (page cache warm)",
-        args.file.display(),
+        "gallery file {}: {:.0} MB ({:.0} B/finger), save {}, load {load:.2} s (page cache warm); loaded: {:.0} B/finger in memory",
+        file.display(),
         size as f64 / 1e6,
-        size as f64 / gallery.fingers() as f64
+        size as f64 / gallery.fingers() as f64,
+        save.map_or("-".to_string(), |s| format!("{s:.2} s")),
+        gallery.memory_bytes() as f64 / gallery.fingers() as f64
     );
+    if args.load.is_some() {
+        let (t10, m10) = time_searches(&gallery, subjects, args.seed, &ten, args.searches, &p10)?;
+        let (t2, m2) = time_searches(&gallery, subjects, args.seed, &two, args.searches, &p2)?;
+        println!(
+            "searches on the loaded gallery: ten-print {:.0} ms (max {:.0}), two index fingers {:.0} ms (max {:.0})",
+            t10 * 1e3, m10 * 1e3, t2 * 1e3, m2 * 1e3
+        );
+    }
     println!(
         "accuracy on {subjects} subjects ({} mated, {} non-mated searches each):",
         args.mated, args.non_mated
