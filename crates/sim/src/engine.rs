@@ -46,8 +46,6 @@ pub struct Engine {
     params: SearchParams,
     criminal: Gallery,
     ident: Gallery,
-    /// Searches run and enrolments made, for the run's summary.
-    pub searches: u64,
 }
 
 impl Engine {
@@ -79,7 +77,6 @@ impl Engine {
             params,
             criminal: Gallery::new(),
             ident: Gallery::new(),
-            searches: 0,
         };
         let (subjects, records) = crate::oracle::repositories(state);
         let criminal: Vec<_> = subjects
@@ -104,18 +101,12 @@ impl Engine {
         )
     }
 
-    /// Enrolled fingers in the two galleries (criminal, IDENT).
-    pub fn fingers(&self) -> (usize, usize) {
-        (self.criminal.fingers(), self.ident.fingers())
-    }
-
     fn search(
         &mut self,
         gallery_is_ident: bool,
         booking: BookingId,
         sample: SampleRef,
     ) -> Vec<u64> {
-        self.searches += 1;
         let probe = self.prints(sample, BOOKING ^ booking.0);
         let gallery = if gallery_is_ident {
             &self.ident

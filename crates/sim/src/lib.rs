@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use scomm_domain::ids::{FbiNumber, Fin, SampleRef};
 use scomm_domain::stats::{self, Report};
-use scomm_domain::{Dice, Envelope, Message, Party, SimTime};
+use scomm_domain::{Case, Dice, Envelope, Message, Party, SimTime};
 use scomm_hub::{Hub, HubError, Progress};
 use scomm_store::{Store, StoreError};
 
@@ -251,14 +251,14 @@ pub fn report(db: &Path) -> Result<Reported, SimError> {
             db.display()
         )));
     };
-    let truth = StoredGroundTruth::load(&store)?;
+    let cases = store.cases()?;
+    let truth = StoredGroundTruth::load(&store, &cases)?;
     let counties: HashMap<String, String> =
         serde_json::from_str(&store.meta("counties")?.unwrap_or_else(|| "{}".into()))
             .unwrap_or_default();
     let published: std::collections::BTreeMap<String, f64> =
         serde_json::from_str(&store.meta("published")?.unwrap_or_else(|| "{}".into()))
             .unwrap_or_default();
-    let cases = store.cases()?;
     let report = stats::report(
         &cases,
         |ori| counties.get(ori).cloned().unwrap_or_default(),
@@ -290,7 +290,7 @@ struct StoredGroundTruth {
 }
 
 impl StoredGroundTruth {
-    fn load(store: &Store) -> Result<StoredGroundTruth, SimError> {
+    fn load(store: &Store, cases: &[Case]) -> Result<StoredGroundTruth, SimError> {
         let people = store
             .persons::<population::StoredTruth>()?
             .into_iter()
@@ -305,11 +305,8 @@ impl StoredGroundTruth {
             })
             .collect();
         let records = store.ident_records()?;
-        let booked: HashMap<scomm_domain::ids::BookingId, SimTime> = store
-            .cases()?
-            .into_iter()
-            .map(|c| (c.booking, c.booked_at))
-            .collect();
+        let booked: HashMap<scomm_domain::ids::BookingId, SimTime> =
+            cases.iter().map(|c| (c.booking, c.booked_at)).collect();
         let mut subject_sample = HashMap::new();
         let mut fbi_since: HashMap<SampleRef, Vec<SimTime>> = HashMap::new();
         for s in store.subjects()? {

@@ -267,18 +267,38 @@ fn synthetic_rows(args: &EvalIdentArgs) -> anyhow::Result<Vec<Row>> {
         ),
         ("10", FingerPosition::all().collect()),
     ];
+    let configs: Vec<(&str, &[FingerPosition], &SearchParams)> = configs
+        .iter()
+        .map(|(name, positions)| (*name, &positions[..], &params))
+        .collect();
+    let counts = (args.mated, args.non_mated);
+    accuracy_rows(
+        &gallery,
+        args.synthetic,
+        args.seed,
+        counts,
+        &configs,
+        "search",
+    )
+}
+
+/// Identification rates on a synthetic gallery, one row per probe configuration
+/// (name, finger positions, search parameters), with a progress bar each.
+fn accuracy_rows(
+    gallery: &Gallery,
+    subjects: u64,
+    seed: u64,
+    counts: (u64, u64),
+    configs: &[(&str, &[FingerPosition], &SearchParams)],
+    label: &str,
+) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    for (name, positions) in configs {
-        let b = bar(args.mated + args.non_mated, &format!("search {name}"));
-        let rates = ieval::synthetic_rates(
-            &gallery,
-            args.synthetic,
-            args.seed,
-            &positions,
-            (args.mated, args.non_mated),
-            &params,
-            &|n| b.inc(n),
-        )?;
+    for &(name, positions, params) in configs {
+        let b = bar(counts.0 + counts.1, &format!("{label} {name}"));
+        let rates =
+            ieval::synthetic_rates(gallery, subjects, seed, positions, counts, params, &|n| {
+                b.inc(n)
+            })?;
         b.finish_and_clear();
         rows.push(Row {
             set: "synthetic".into(),
@@ -534,26 +554,10 @@ pub fn bench_ident(args: BenchIdentArgs) -> anyhow::Result<()> {
         "accuracy on {subjects} subjects ({} mated, {} non-mated searches each):",
         args.mated, args.non_mated
     );
-    let mut rows = Vec::new();
-    for (name, positions, params) in [("2 (indexes)", &two[..], &p2), ("10", &ten[..], &p10)] {
-        let b = bar(args.mated + args.non_mated, &format!("accuracy {name}"));
-        let rates = ieval::synthetic_rates(
-            &gallery,
-            subjects,
-            args.seed,
-            positions,
-            (args.mated, args.non_mated),
-            params,
-            &|n| b.inc(n),
-        )?;
-        b.finish_and_clear();
-        rows.push(Row {
-            set: "synthetic".into(),
-            fingers: name.into(),
-            subjects: gallery.subjects(),
-            rates,
-        });
-    }
+    let configs: [(&str, &[FingerPosition], &SearchParams); 2] =
+        [("2 (indexes)", &two[..], &p2), ("10", &ten[..], &p10)];
+    let counts = (args.mated, args.non_mated);
+    let rows = accuracy_rows(&gallery, subjects, args.seed, counts, &configs, "accuracy")?;
     print_rows(&rows, false);
     println!(
         "(penetration: ten-print {:.3} %, two fingers {:.3} %)",
