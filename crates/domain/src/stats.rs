@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::case::{Case, IdentOutcome};
-use crate::ids::{Fin, SampleRef};
+use crate::ids::{FbiNumber, Fin, SampleRef};
 use crate::immigration::Status;
 use crate::message::ImmigrationOutcome;
 use crate::offence::{level_2010, Level};
@@ -18,6 +18,22 @@ pub struct Truth {
     pub status: Status,
     /// IDENT's record misses the person's naturalisation.
     pub stale_record: bool,
+}
+
+/// What only the simulator knows: who each person, record and FBI subject
+/// really is. The report's ground-truth columns come from it.
+pub trait GroundTruth {
+    /// The person behind a sample.
+    fn person(&self, sample: SampleRef) -> Option<Truth>;
+    /// Whose IDENT record this is.
+    fn record_sample(&self, fin: Fin) -> Option<SampleRef>;
+    /// Whose FBI identity this is.
+    fn subject_sample(&self, fbi: FbiNumber) -> Option<SampleRef>;
+    /// Whether the person held an FBI identity before `at` (enrolled before
+    /// the run, or at an earlier booking).
+    fn had_fbi_record(&self, sample: SampleRef, at: SimTime) -> bool;
+    /// Whether IDENT holds a record of the person.
+    fn has_ident_record(&self, sample: SampleRef) -> bool;
 }
 
 /// Counts by the four 2010 levels, in the order L1, L2, L3, non-criminal.
@@ -77,7 +93,14 @@ pub struct Row {
     pub us_citizens_matched: u64,
     pub us_citizens_detained: u64,
     pub stale_record_matches: u64,
+    /// IDENT matches to a record of someone else.
     pub false_biometric_matches: u64,
+    /// IDENT searches that found nothing although IDENT held the person.
+    pub ident_misses: u64,
+    /// FBI identifications of someone else's identity.
+    pub fbi_false_matches: u64,
+    /// FBI non-idents of a person who already had an FBI identity (a duplicate identity is created).
+    pub fbi_misses: u64,
     pub us_citizens_in_ice_custody: u64,
     pub us_citizens_with_detainers: u64,
     /// Median hours from booking to IAR (None where no IAR).
@@ -103,6 +126,9 @@ impl Row {
         self.us_citizens_detained += o.us_citizens_detained;
         self.stale_record_matches += o.stale_record_matches;
         self.false_biometric_matches += o.false_biometric_matches;
+        self.ident_misses += o.ident_misses;
+        self.fbi_false_matches += o.fbi_false_matches;
+        self.fbi_misses += o.fbi_misses;
         self.us_citizens_in_ice_custody += o.us_citizens_in_ice_custody;
         self.us_citizens_with_detainers += o.us_citizens_with_detainers;
         self.iar_hours.extend_from_slice(&o.iar_hours);
@@ -149,13 +175,12 @@ fn share(n: u64, d: u64) -> f64 {
     }
 }
 
-/// Compute the report. `county` names a jurisdiction by ORI; `truth` and
-/// `record_sample` come from the simulator's ground truth.
+/// Compute the report. `county` names a jurisdiction by ORI; `truth` is the
+/// simulator's ground truth.
 pub fn report<'a>(
     cases: impl IntoIterator<Item = &'a Case>,
     county: impl Fn(&str) -> String,
-    truth: impl Fn(SampleRef) -> Option<Truth>,
-    record_sample: impl Fn(Fin) -> Option<SampleRef>,
+    truth: &dyn GroundTruth,
 ) -> Report {
     let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
     fn row_of<'r>(
@@ -180,7 +205,7 @@ pub fn report<'a>(
     }
     for c in cases {
         let ori = c.ori.as_str();
-        let t = truth(c.sample);
+        let t = truth.person(c.sample);
         let citizen = t.is_some_and(|t| t.status.is_citizen());
         let Some(submitted) = c.submitted_at else {
             continue;
@@ -189,11 +214,20 @@ pub fn report<'a>(
         r.submissions += 1;
         r.forwarded_to_ident += !matches!(c.ident, Some(IdentOutcome::NotForwarded) | None) as u64;
         r.forwarded_despite_opt_out += c.forwarded_despite_opt_out as u64;
+        match c.fbi_number {
+            Some(f) if c.fbi_ident => {
+                r.fbi_false_matches += (truth.subject_sample(f) != Some(c.sample)) as u64;
+            }
+            _ => r.fbi_misses += truth.had_fbi_record(c.sample, c.booked_at) as u64,
+        }
+        if c.ident == Some(IdentOutcome::NoMatch) {
+            r.ident_misses += truth.has_ident_record(c.sample) as u64;
+        }
         if c.ident == Some(IdentOutcome::Match) {
             let false_match = !c
                 .ident_fins
                 .iter()
-                .any(|f| record_sample(*f) == Some(c.sample));
+                .any(|f| truth.record_sample(*f) == Some(c.sample));
             if let Some(iar) = &c.iar {
                 r.ident_matches.add(iar.level_by_charges);
                 r.iar_hours.push(iar.at.hours_since(c.booked_at));
@@ -312,6 +346,7 @@ mod tests {
         // by birth falsely matched to someone else's record, held past 48 hours, then in ICE custody.
         let mut c1 = case(1, "TX2270000", 1, oct);
         c1.ident = Some(IdentOutcome::NotForwarded);
+        c1.fbi_ident = true; // to FBI number 1, someone else's (see Known)
         let c2 = case(2, "TX2270000", 2, oct);
         let mut c3 = case(3, "TX2270000", 3, oct);
         matched(&mut c3, 3, Status::Overstay, Level::L3);
@@ -350,7 +385,27 @@ mod tests {
         });
         c5.hold_until = Some(oct.plus(2 * DAY));
         c5.ice_custody_at = Some(oct.plus(2 * DAY + 5 * HOUR));
-        let truth = |s: SampleRef| {
+        struct Known;
+        impl GroundTruth for Known {
+            fn person(&self, s: SampleRef) -> Option<Truth> {
+                person(s)
+            }
+            fn record_sample(&self, f: Fin) -> Option<SampleRef> {
+                Some(SampleRef(if f.0 == 99 { 42 } else { f.0 }))
+            }
+            // Case 1's FBI identity is someone else's; person 2 had one before October.
+            fn subject_sample(&self, f: FbiNumber) -> Option<SampleRef> {
+                Some(SampleRef(if f.0 == 1 { 77 } else { f.0 }))
+            }
+            fn had_fbi_record(&self, s: SampleRef, at: SimTime) -> bool {
+                s.0 == 2 && at >= SimTime::from_date(NaiveDate::from_ymd_opt(2010, 10, 1).unwrap())
+            }
+            // IDENT holds person 2, who is not found.
+            fn has_ident_record(&self, s: SampleRef) -> bool {
+                s.0 == 2 || s.0 == 3 || s.0 == 4
+            }
+        }
+        fn person(s: SampleRef) -> Option<Truth> {
             Some(match s.0 {
                 4 => Truth {
                     status: Status::Naturalised,
@@ -365,8 +420,7 @@ mod tests {
                     stale_record: false,
                 },
             })
-        };
-        let record_sample = |f: Fin| Some(SampleRef(if f.0 == 99 { 42 } else { f.0 }));
+        }
         let cases = [c1, c2, c3, c4, c5];
         let r = report(
             &cases,
@@ -377,8 +431,7 @@ mod tests {
                     "Fresno".into()
                 }
             },
-            truth,
-            record_sample,
+            &Known,
         );
         let t = &r.total;
         assert_eq!((t.submissions, t.forwarded_to_ident), (5, 4));
@@ -432,6 +485,11 @@ mod tests {
             (2, 2, 1, 1)
         );
         assert_eq!((t.stale_record_matches, t.false_biometric_matches), (1, 1));
+        assert_eq!(
+            (t.ident_misses, t.fbi_false_matches, t.fbi_misses),
+            (1, 1, 1),
+            "person 2 missed by IDENT and by the FBI; case 1 identified as someone else"
+        );
         assert_eq!(t.median_hours_booking_to_iar, Some(3.0));
         // Rows: October per county; the removal lands in November.
         let months: Vec<(&str, &str)> = r

@@ -11,9 +11,9 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
-use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports};
+use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports, Subject};
 use scomm_domain::ids::{BookingId, FbiNumber};
-use scomm_domain::{Config, Dice, Envelope, Message, Party, SimTime};
+use scomm_domain::{Case, Config, Dice, Envelope, Message, Party, SimTime};
 use scomm_store::{MessageRow, Store, StoreError};
 
 /// The parts of the world outside the system (courts, the calendar of
@@ -100,7 +100,7 @@ impl Hub {
             config,
             dice,
             batch: 20_000,
-            checkpoint_every: 10,
+            checkpoint_every: 50,
             checkpoint,
             to_replay,
             dirty_cases: BTreeSet::new(),
@@ -200,6 +200,13 @@ impl Hub {
 
     /// Deliver messages until none is left.
     /// Returns the number of messages processed by this call.
+    ///
+    /// Two threads: this one runs the agencies and builds each batch; a
+    /// writer thread commits the batches in order, one transaction each, so
+    /// that the flow and SQLite work at the same time. Only the writer
+    /// touches the database while the loop runs; a batch's cursor lands in
+    /// the same transaction as its messages, so a crash leaves the database
+    /// at the end of some batch, as before.
     pub fn run(
         &mut self,
         world: &mut dyn World,
@@ -208,102 +215,199 @@ impl Hub {
     ) -> Result<u64, HubError> {
         self.replay(ports);
         let start = self.processed;
-        let mut out = Outbox::default();
-        let mut batches = 0usize;
-        loop {
-            if self.queue.is_empty() {
-                break;
-            }
-            let mut now = SimTime(0);
-            let tx = self.store.begin()?;
-            let mut in_batch = 0;
-            let mut rows: Vec<MessageRow> = Vec::new();
-            let mut audit: Vec<(u64, i64, AuditLine)> = Vec::new();
-            while in_batch < self.batch {
-                let Some(Reverse(queued)) = self.queue.pop() else {
-                    break;
-                };
-                let env = *queued.env;
-                debug_assert!(
-                    (env.deliver_at.0, env.id) > self.cursor,
-                    "delivery order is monotonic"
-                );
-                self.cursor = (env.deliver_at.0, env.id);
-                now = env.deliver_at;
-                out.clear();
-                if env.to == Party::World {
-                    world.handle(&env, &self.state, &mut out);
-                } else {
-                    let mut ctx = Ctx {
-                        now,
-                        from: env.from,
-                        config: &self.config,
-                        dice: &self.dice,
-                        ports,
-                        out: &mut out,
-                    };
-                    if let Err(e) = scomm_domain::handle(&env, &mut self.state, &mut ctx) {
-                        // A message that does not fit the protocol is recorded, not obeyed.
-                        out.audit(env.to, env.message.booking(), format!("rejected: {e}"));
+        let Hub {
+            store,
+            state,
+            queue,
+            next_id,
+            processed,
+            cursor,
+            config,
+            dice,
+            batch,
+            checkpoint_every,
+            checkpoint,
+            dirty_cases,
+            dirty_subjects,
+            ..
+        } = self;
+        // Two batches in flight at most: enough to overlap, little memory.
+        let (send, recv) = std::sync::mpsc::sync_channel::<Batch>(1);
+        std::thread::scope(|scope| -> Result<(), HubError> {
+            let writer = std::thread::Builder::new()
+                .name("scomm-writer".into())
+                .spawn_scoped(scope, move || -> Result<(), HubError> {
+                    for b in recv {
+                        b.write(store)?;
                     }
-                }
-                audit.extend(out.audit.drain(..).map(|line| (env.id, now.0, line)));
-                for send in out.sends.drain(..) {
-                    self.next_id += 1;
-                    let new = Envelope {
-                        id: self.next_id,
-                        from: env.to,
-                        to: send.to,
-                        sent_at: now,
-                        deliver_at: send.deliver_at.max(now),
-                        message: send.message,
+                    Ok(())
+                })
+                .expect("a thread can be started");
+            let mut out = Outbox::default();
+            let mut batches = 0usize;
+            while !queue.is_empty() {
+                let mut now = SimTime(0);
+                let mut in_batch = 0;
+                let mut rows: Vec<MessageRow> = Vec::new();
+                let mut audit: Vec<(u64, i64, AuditLine)> = Vec::new();
+                while in_batch < *batch {
+                    let Some(Reverse(queued)) = queue.pop() else {
+                        break;
                     };
-                    rows.push(MessageRow::new(&new));
-                    self.queue.push(Reverse(Queued::new(new)));
+                    let env = *queued.env;
+                    debug_assert!(
+                        (env.deliver_at.0, env.id) > *cursor,
+                        "delivery order is monotonic"
+                    );
+                    *cursor = (env.deliver_at.0, env.id);
+                    now = env.deliver_at;
+                    out.clear();
+                    if env.to == Party::World {
+                        world.handle(&env, state, &mut out);
+                    } else {
+                        let mut ctx = Ctx {
+                            now,
+                            from: env.from,
+                            config,
+                            dice,
+                            ports,
+                            out: &mut out,
+                        };
+                        if let Err(e) = scomm_domain::handle(&env, state, &mut ctx) {
+                            // A message that does not fit the protocol is recorded, not obeyed.
+                            out.audit(env.to, env.message.booking(), format!("rejected: {e}"));
+                        }
+                    }
+                    audit.extend(out.audit.drain(..).map(|line| (env.id, now.0, line)));
+                    for send in out.sends.drain(..) {
+                        *next_id += 1;
+                        let new = Envelope {
+                            id: *next_id,
+                            from: env.to,
+                            to: send.to,
+                            sent_at: now,
+                            deliver_at: send.deliver_at.max(now),
+                            message: send.message,
+                        };
+                        rows.push(MessageRow::new(&new));
+                        queue.push(Reverse(Queued::new(new)));
+                    }
+                    dirty_cases.extend(out.touched_cases.iter().copied());
+                    dirty_subjects.extend(out.touched_subjects.iter().copied());
+                    *processed += 1;
+                    in_batch += 1;
                 }
-                self.dirty_cases.extend(out.touched_cases.iter().copied());
-                self.dirty_subjects
-                    .extend(out.touched_subjects.iter().copied());
-                self.processed += 1;
-                in_batch += 1;
+                batches += 1;
+                let last = queue.is_empty();
+                let snapshot = (batches % (*checkpoint_every).max(1) == 0 || last).then(|| {
+                    *checkpoint = *cursor;
+                    Snapshot::take(state, dirty_cases, dirty_subjects, *cursor)
+                });
+                let b = Batch {
+                    rows,
+                    audit,
+                    cursor: *cursor,
+                    next_id: *next_id,
+                    processed: *processed,
+                    snapshot,
+                };
+                if send.send(b).is_err() {
+                    break; // the writer stopped on an error: returned below
+                }
+                progress(Progress {
+                    processed: *processed,
+                    pending: queue.len(),
+                    now,
+                    bookings: state.cases.len(),
+                });
             }
-            tx.insert_messages(&rows)?;
-            tx.insert_audits(&audit)?;
-            tx.advance_cursor(self.cursor.0, self.cursor.1)?;
-            tx.set_meta("next_message_id", &self.next_id.to_string())?;
-            tx.set_meta("processed", &self.processed.to_string())?;
-            batches += 1;
-            if batches % self.checkpoint_every.max(1) == 0 || self.queue.is_empty() {
-                write_checkpoint(
-                    &tx,
-                    &self.state,
-                    &mut self.dirty_cases,
-                    &mut self.dirty_subjects,
-                    self.cursor,
-                )?;
-                self.checkpoint = self.cursor;
-            }
-            tx.commit()?;
-            progress(Progress {
-                processed: self.processed,
-                pending: self.queue.len(),
-                now,
-                bookings: self.state.cases.len(),
-            });
-        }
+            drop(send);
+            writer.join().expect("the database writer does not panic")
+        })?;
         if self.checkpoint != self.cursor || !self.dirty_cases.is_empty() {
-            let tx = self.store.begin()?;
-            write_checkpoint(
-                &tx,
+            let snapshot = Snapshot::take(
                 &self.state,
                 &mut self.dirty_cases,
                 &mut self.dirty_subjects,
                 self.cursor,
-            )?;
+            );
+            let tx = self.store.begin()?;
+            snapshot.write(&tx)?;
             tx.commit()?;
             self.checkpoint = self.cursor;
         }
         Ok(self.processed - start)
+    }
+}
+
+/// What one batch commits: the messages it sent, its audit lines, the
+/// cursor and counters after it, and sometimes a checkpoint of the state.
+struct Batch {
+    rows: Vec<MessageRow>,
+    audit: Vec<(u64, i64, AuditLine)>,
+    cursor: (i64, u64),
+    next_id: u64,
+    processed: u64,
+    snapshot: Option<Snapshot>,
+}
+
+impl Batch {
+    fn write(self, store: &mut Store) -> Result<(), HubError> {
+        let tx = store.begin()?;
+        tx.insert_messages(&self.rows)?;
+        tx.insert_audits(&self.audit)?;
+        tx.advance_cursor(self.cursor.0, self.cursor.1)?;
+        tx.set_meta("next_message_id", &self.next_id.to_string())?;
+        tx.set_meta("processed", &self.processed.to_string())?;
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.write(&tx)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The cases and subjects changed since the last checkpoint, copied at a
+/// batch boundary so that the writer can store them while the flow goes on.
+struct Snapshot {
+    cases: Vec<Case>,
+    subjects: Vec<Subject>,
+    next_fbi_number: u64,
+    cursor: (i64, u64),
+}
+
+impl Snapshot {
+    fn take(
+        state: &HubState,
+        dirty_cases: &mut BTreeSet<BookingId>,
+        dirty_subjects: &mut BTreeSet<FbiNumber>,
+        cursor: (i64, u64),
+    ) -> Snapshot {
+        Snapshot {
+            cases: std::mem::take(dirty_cases)
+                .into_iter()
+                .map(|b| state.cases[&b].clone())
+                .collect(),
+            subjects: std::mem::take(dirty_subjects)
+                .into_iter()
+                .map(|f| state.subjects[&f].clone())
+                .collect(),
+            next_fbi_number: state.next_fbi_number,
+            cursor,
+        }
+    }
+
+    /// Write the cases and subjects, and mark the stored state current up to the cursor.
+    fn write(&self, tx: &scomm_store::Tx) -> Result<(), HubError> {
+        for c in &self.cases {
+            tx.put_case(c)?;
+        }
+        for s in &self.subjects {
+            tx.put_subject(s)?;
+        }
+        tx.set_meta("next_fbi_number", &self.next_fbi_number.to_string())?;
+        tx.set_checkpoint(self.cursor.0, self.cursor.1)?;
+        Ok(())
     }
 }
 
@@ -341,24 +445,4 @@ impl Ord for Queued {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.key().cmp(&other.key())
     }
-}
-
-/// Write every case and subject changed since the last checkpoint, and mark
-/// the stored state current up to `cursor`.
-fn write_checkpoint(
-    tx: &scomm_store::Tx,
-    state: &HubState,
-    dirty_cases: &mut BTreeSet<BookingId>,
-    dirty_subjects: &mut BTreeSet<FbiNumber>,
-    cursor: (i64, u64),
-) -> Result<(), HubError> {
-    for b in std::mem::take(dirty_cases) {
-        tx.put_case(&state.cases[&b])?;
-    }
-    for f in std::mem::take(dirty_subjects) {
-        tx.put_subject(&state.subjects[&f])?;
-    }
-    tx.set_meta("next_fbi_number", &state.next_fbi_number.to_string())?;
-    tx.set_checkpoint(cursor.0, cursor.1)?;
-    Ok(())
 }

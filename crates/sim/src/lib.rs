@@ -8,13 +8,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use scomm_domain::ids::{Fin, SampleRef};
+use scomm_domain::ids::{FbiNumber, Fin, SampleRef};
 use scomm_domain::stats::{self, Report};
-use scomm_domain::{Dice, Envelope, Message, Party};
+use scomm_domain::{Case, Dice, Envelope, Message, Party, SimTime};
 use scomm_hub::{Hub, HubError, Progress};
 use scomm_store::{Store, StoreError};
 
 pub mod chart;
+pub mod engine;
 pub mod ingest;
 pub mod oracle;
 pub mod population;
@@ -22,7 +23,7 @@ pub mod scenario;
 pub mod world;
 
 pub use population::{Person, Population};
-pub use scenario::{Scenario, ScenarioError};
+pub use scenario::{IdentificationMode, Scenario, ScenarioError};
 
 /// New FBI subjects enrolled during a run are numbered from here; subjects
 /// known before the run carry their person's number.
@@ -58,6 +59,8 @@ pub struct RunSummary {
 
 pub struct Options {
     pub seed: Option<u64>,
+    /// Identification mode, overriding the scenario's.
+    pub mode: Option<scenario::IdentificationMode>,
     /// Commit after this many messages.
     pub commit_every: usize,
 }
@@ -66,6 +69,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             seed: None,
+            mode: None,
             commit_every: 20_000,
         }
     }
@@ -91,9 +95,14 @@ pub fn simulate(
         line: 0,
         message: format!("cannot read: {e}"),
     })?;
-    let sc = Scenario::parse(&scenario_path.display().to_string(), &text)?;
+    let mut sc = Scenario::parse(&scenario_path.display().to_string(), &text)?;
     let seed = opts.seed.unwrap_or(sc.scenario.seed);
-    let print = fingerprint(&text, seed);
+    if let Some(mode) = opts.mode {
+        sc.identification.mode = mode;
+    }
+    let mode = sc.identification.mode;
+    // The mode is part of what a run is: resuming in the other mode is refused.
+    let print = fingerprint(&format!("{text}\n# identification: {}", mode.name()), seed);
     let started = Instant::now();
     let dice = Dice::new(seed);
     let population = Arc::new(Population::generate(&sc, &dice));
@@ -127,17 +136,29 @@ pub fn simulate(
     let mut hub = Hub::open(store, config, dice)?;
     hub.batch = opts.commit_every.max(1);
     let sc = Arc::new(sc);
-    let mut oracle = oracle::Oracle::new(
-        dice,
-        sc.identification.clone(),
-        population.clone(),
-        &hub.state,
-    );
+    let mut ports: Box<dyn scomm_domain::agency::Ports> = match mode {
+        IdentificationMode::Oracle => Box::new(oracle::Oracle::new(
+            dice,
+            sc.identification.clone(),
+            population.clone(),
+            &hub.state,
+        )),
+        IdentificationMode::Engine => Box::new(
+            engine::Engine::new(
+                dice,
+                seed,
+                sc.identification.clone(),
+                population.clone(),
+                &hub.state,
+            )
+            .map_err(|e| SimError::Ingest(format!("enrolling the repositories: {e}")))?,
+        ),
+    };
     let mut world = world::SimWorld::new(sc, population, dice);
     let setup_seconds = started.elapsed().as_secs_f64();
     let before = hub.state.cases.len();
     let flow = Instant::now();
-    let processed = hub.run(&mut world, &mut oracle, progress)?;
+    let processed = hub.run(&mut world, ports.as_mut(), progress)?;
     Ok(RunSummary {
         resumed,
         processed,
@@ -145,7 +166,7 @@ pub fn simulate(
         new_bookings: hub.state.cases.len() - before,
         setup_seconds,
         flow_seconds: flow.elapsed().as_secs_f64(),
-        mode: "oracle",
+        mode: mode.name(),
     })
 }
 
@@ -177,7 +198,7 @@ fn setup(
     tx.set_meta("scenario_toml", text)?;
     tx.set_meta("seed", &seed.to_string())?;
     tx.set_meta("scale", &sc.scenario.scale.to_string())?;
-    tx.set_meta("identification_mode", "oracle")?;
+    tx.set_meta("identification_mode", sc.identification.mode.name())?;
     tx.set_meta(
         "counties",
         &serde_json::to_string(&counties).expect("map serialises"),
@@ -230,36 +251,18 @@ pub fn report(db: &Path) -> Result<Reported, SimError> {
             db.display()
         )));
     };
-    let people: Vec<(u64, population::StoredTruth)> = store.persons()?;
-    let truth: HashMap<u64, scomm_domain::stats::Truth> = people
-        .iter()
-        .map(|(sample, t)| {
-            (
-                *sample,
-                scomm_domain::stats::Truth {
-                    status: t.status,
-                    stale_record: t.stale_record,
-                },
-            )
-        })
-        .collect();
-    let fins: HashMap<Fin, SampleRef> = store
-        .ident_records()?
-        .into_iter()
-        .map(|r| (r.fin, r.sample))
-        .collect();
+    let cases = store.cases()?;
+    let truth = StoredGroundTruth::load(&store, &cases)?;
     let counties: HashMap<String, String> =
         serde_json::from_str(&store.meta("counties")?.unwrap_or_else(|| "{}".into()))
             .unwrap_or_default();
     let published: std::collections::BTreeMap<String, f64> =
         serde_json::from_str(&store.meta("published")?.unwrap_or_else(|| "{}".into()))
             .unwrap_or_default();
-    let cases = store.cases()?;
     let report = stats::report(
         &cases,
         |ori| counties.get(ori).cloned().unwrap_or_default(),
-        |s| truth.get(&s.0).copied(),
-        |f| fins.get(&f).copied(),
+        &truth,
     );
     Ok(Reported {
         scenario: store.meta("scenario_name")?.unwrap_or_default(),
@@ -273,4 +276,79 @@ pub fn report(db: &Path) -> Result<Reported, SimError> {
         report,
         published: published.into_iter().collect(),
     })
+}
+
+/// The ground truth a finished run's database holds: the people, whose each
+/// IDENT record and FBI identity is, and since when.
+struct StoredGroundTruth {
+    people: HashMap<u64, stats::Truth>,
+    record_sample: HashMap<Fin, SampleRef>,
+    with_ident_record: std::collections::HashSet<SampleRef>,
+    subject_sample: HashMap<FbiNumber, SampleRef>,
+    /// Per person, when each of their FBI identities began (before the run: the earliest time).
+    fbi_since: HashMap<SampleRef, Vec<SimTime>>,
+}
+
+impl StoredGroundTruth {
+    fn load(store: &Store, cases: &[Case]) -> Result<StoredGroundTruth, SimError> {
+        let people = store
+            .persons::<population::StoredTruth>()?
+            .into_iter()
+            .map(|(sample, t)| {
+                (
+                    sample,
+                    stats::Truth {
+                        status: t.status,
+                        stale_record: t.stale_record,
+                    },
+                )
+            })
+            .collect();
+        let records = store.ident_records()?;
+        let booked: HashMap<scomm_domain::ids::BookingId, SimTime> =
+            cases.iter().map(|c| (c.booking, c.booked_at)).collect();
+        let mut subject_sample = HashMap::new();
+        let mut fbi_since: HashMap<SampleRef, Vec<SimTime>> = HashMap::new();
+        for s in store.subjects()? {
+            subject_sample.insert(s.fbi_number, s.sample);
+            let since = if s.fbi_number.0 < FIRST_NEW_FBI_NUMBER {
+                SimTime(i64::MIN)
+            } else {
+                // Enrolled at its first booking in the run.
+                s.arrests
+                    .iter()
+                    .filter_map(|b| booked.get(b).copied())
+                    .min()
+                    .unwrap_or(SimTime(i64::MAX))
+            };
+            fbi_since.entry(s.sample).or_default().push(since);
+        }
+        Ok(StoredGroundTruth {
+            people,
+            with_ident_record: records.iter().map(|r| r.sample).collect(),
+            record_sample: records.into_iter().map(|r| (r.fin, r.sample)).collect(),
+            subject_sample,
+            fbi_since,
+        })
+    }
+}
+
+impl stats::GroundTruth for StoredGroundTruth {
+    fn person(&self, sample: SampleRef) -> Option<stats::Truth> {
+        self.people.get(&sample.0).copied()
+    }
+    fn record_sample(&self, fin: Fin) -> Option<SampleRef> {
+        self.record_sample.get(&fin).copied()
+    }
+    fn subject_sample(&self, fbi: FbiNumber) -> Option<SampleRef> {
+        self.subject_sample.get(&fbi).copied()
+    }
+    fn had_fbi_record(&self, sample: SampleRef, at: SimTime) -> bool {
+        self.fbi_since
+            .get(&sample)
+            .is_some_and(|v| v.iter().any(|&t| t < at))
+    }
+    fn has_ident_record(&self, sample: SampleRef) -> bool {
+        self.with_ident_record.contains(&sample)
+    }
 }

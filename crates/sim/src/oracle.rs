@@ -32,14 +32,7 @@ impl Oracle {
         population: Arc<Population>,
         state: &HubState,
     ) -> Oracle {
-        let mut subjects: Vec<_> = state
-            .subjects
-            .values()
-            .map(|s| (s.fbi_number, s.sample))
-            .collect();
-        subjects.sort();
-        let mut fins: Vec<_> = state.ident.values().map(|r| (r.fin, r.sample)).collect();
-        fins.sort();
+        let (subjects, fins) = repositories(state);
         let mut ident: HashMap<SampleRef, Vec<Fin>> = HashMap::new();
         for (f, s) in &fins {
             ident.entry(*s).or_default().push(*f);
@@ -54,6 +47,21 @@ impl Oracle {
             ident_list: fins.iter().map(|(f, _)| *f).collect(),
         }
     }
+}
+
+/// Who is enrolled where, in a stable order (FBI numbers and FINs are issued
+/// in order, so this is also enrolment order): (FBI subjects, IDENT records).
+#[allow(clippy::type_complexity)]
+pub fn repositories(state: &HubState) -> (Vec<(FbiNumber, SampleRef)>, Vec<(Fin, SampleRef)>) {
+    let mut subjects: Vec<_> = state
+        .subjects
+        .values()
+        .map(|s| (s.fbi_number, s.sample))
+        .collect();
+    subjects.sort();
+    let mut fins: Vec<_> = state.ident.values().map(|r| (r.fin, r.sample)).collect();
+    fins.sort();
+    (subjects, fins)
 }
 
 impl Ports for Oracle {

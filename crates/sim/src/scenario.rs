@@ -62,20 +62,38 @@ fn one() -> f64 {
 pub enum IdentificationMode {
     /// Ground truth with configured error rates.
     Oracle,
-    /// The fingerprint engine on synthetic templates (issue 4: not yet available).
+    /// The 1:N engine (`scomm-ident`) on synthetic fingers.
     Engine,
+}
+
+impl IdentificationMode {
+    /// The name used in scenario files and printed with every run.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentificationMode::Oracle => "oracle",
+            IdentificationMode::Engine => "engine",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields, default)]
 pub struct Identification {
     pub mode: IdentificationMode,
-    /// Probability a 1:N search returns someone else when the person is not enrolled (FPIR).
+    /// Probability a 1:N search returns someone else when the person is not
+    /// enrolled (FPIR). Oracle mode draws false matches at this rate; engine
+    /// mode sets its decision threshold for it.
     pub false_match_rate: f64,
-    /// Probability a 1:N search misses an enrolled person (FNIR).
+    /// Probability a 1:N search misses an enrolled person (FNIR; oracle mode
+    /// only: the engine's misses are its own).
     pub false_non_match_rate: f64,
     /// Probability an IDENT search fails (image quality, system error).
     pub ident_error_rate: f64,
+    /// Engine mode: fingers captured per booking and per repository record
+    /// (1-10; index fingers first, then thumbs, then the rest).
+    pub fingers: u8,
+    /// Engine mode: subjects the first-stage filter passes to the full matcher.
+    pub shortlist: u32,
 }
 
 impl Default for Identification {
@@ -85,6 +103,8 @@ impl Default for Identification {
             false_match_rate: 0.0002,
             false_non_match_rate: 0.005,
             ident_error_rate: 0.001,
+            fingers: 10,
+            shortlist: 50,
         }
     }
 }
@@ -432,10 +452,20 @@ impl Scenario {
                 ));
             }
         }
-        if sc.identification.mode == IdentificationMode::Engine {
+        if !(1..=10).contains(&sc.identification.fingers) {
             return Err(err(
-                find("mode"),
-                "identification.mode = \"engine\" needs the 1:N gallery, which is not built yet (issue 4); use \"oracle\"".into(),
+                find("fingers = "),
+                format!(
+                    "identification.fingers = {}: a booking captures 1 to 10 fingers",
+                    sc.identification.fingers
+                ),
+            ));
+        }
+        if sc.identification.shortlist == 0 {
+            return Err(err(
+                find("shortlist = "),
+                "identification.shortlist = 0: the full matcher must see at least one subject"
+                    .into(),
             ));
         }
         sc.config().map_err(|e| err(find("[ice]"), e.to_string()))?;

@@ -120,10 +120,10 @@ fn errors_name_file_line_and_field() {
         &["identification.false_match_rate = 1.5"],
     );
     check(
-        "mode = \"oracle\"",
-        "mode = \"engine\"",
-        "mode = ",
-        &["issue 4"],
+        "fingers = 4",
+        "fingers = 12",
+        "fingers = ",
+        &["identification.fingers = 12", "1 to 10"],
     );
 }
 
@@ -139,6 +139,7 @@ fn runs_are_deterministic_by_seed() {
             &Options {
                 seed: Some(seed),
                 commit_every: 5000,
+                ..Options::default()
             },
             |_| {},
         )
@@ -174,6 +175,65 @@ fn small_scenario_exercises_every_branch() {
     assert!(t.ice_book_ins.total() > 0 && t.removals.total() > 0);
     assert!(t.stale_record_matches > 0 && t.false_biometric_matches > 0);
     assert!(t.median_hours_booking_to_iar.unwrap() > 0.5);
+}
+
+/// Engine mode: the repositories are galleries of the 1:N engine; its
+/// decisions carry the flow, and the report counts its errors from ground
+/// truth. A shortened run (30 days, 1,500 people per county, a 10-subject
+/// shortlist) keeps it quick.
+#[test]
+fn engine_mode_identifies_by_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = small()
+        .replacen("days = 92", "days = 30", 1)
+        .replacen("people_per_county = 3000", "people_per_county = 1500", 1)
+        .replacen("shortlist = 30", "shortlist = 10", 1);
+    let path = dir.path().join("engine.toml");
+    std::fs::write(&path, text).unwrap();
+    let run = |name: &str, mode| {
+        let db = dir.path().join(name);
+        let s = simulate(
+            &path,
+            &db,
+            &Options {
+                mode: Some(mode),
+                ..Options::default()
+            },
+            |_| {},
+        )
+        .unwrap();
+        (s, report(&db).unwrap())
+    };
+    let (s, engine) = run("engine.db", scomm_sim::IdentificationMode::Engine);
+    assert_eq!((s.mode, engine.mode.as_str()), ("engine", "engine"));
+    let (_, oracle) = run("oracle.db", scomm_sim::IdentificationMode::Oracle);
+    let (e, o) = (&engine.report.total, &oracle.report.total);
+    assert_eq!(
+        e.submissions, o.submissions,
+        "the same bookings in both modes"
+    );
+    // Matches come from fingerprints only: the engine finds most of the
+    // people IDENT holds, and what it misses is counted.
+    assert!(o.ident_matches.total() > 30, "{o:?}");
+    assert!(
+        e.ident_matches.total() * 10 >= o.ident_matches.total() * 8,
+        "engine {e:?} oracle {o:?}"
+    );
+    assert!(e.ident_misses + e.false_biometric_matches <= 3, "{e:?}");
+    // Repeat offenders are recognised by the FBI gallery: few duplicate identities.
+    assert!(e.fbi_misses < e.submissions / 20, "{e:?}");
+    // Resuming a run in the other mode is refused.
+    let err = simulate(
+        &path,
+        &dir.path().join("engine.db"),
+        &Options {
+            mode: Some(scomm_sim::IdentificationMode::Oracle),
+            ..Options::default()
+        },
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("new --db"), "{err}");
 }
 
 /// The same county stream under each priority scheme: the scheme in force

@@ -5,7 +5,8 @@
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use serde::{de::DeserializeOwned, Serialize};
 
 use scomm_domain::agency::Subject;
@@ -54,9 +55,28 @@ fn decode<T: DeserializeOwned>(table: &'static str, key: impl ToString, body: &s
     })
 }
 
+/// Process-wide SQLite settings, applied once before the first connection.
+/// SQLite's allocation statistics (on by default) take a global mutex on
+/// every allocation; nothing here reads them.
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int. Called before this
+        // crate opens a connection; if SQLite was initialised elsewhere
+        // first, it returns SQLITE_MISUSE and changes nothing, which is fine.
+        unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::os::raw::c_int,
+            );
+        }
+    });
+}
+
 impl Store {
     /// Open (creating if needed) and migrate to the current schema.
     pub fn open(path: &Path) -> Result<Store> {
+        configure_sqlite();
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.display().to_string(),
             source,
@@ -66,6 +86,7 @@ impl Store {
 
     /// A private in-memory database (tests, benchmarks of the logic alone).
     pub fn open_in_memory() -> Result<Store> {
+        configure_sqlite();
         Self::setup(Connection::open_in_memory()?)
     }
 
@@ -361,6 +382,26 @@ impl MessageRow {
     }
 }
 
+/// Rows per multi-row `INSERT`.
+const ROWS_PER_INSERT: usize = 32;
+
+/// A value bound to a multi-row insert, borrowed from the row it comes from.
+enum Value<'a> {
+    Null,
+    Integer(i64),
+    Text(&'a str),
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
 /// One transaction: everything written through it lands together or not at all.
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
@@ -377,22 +418,57 @@ impl Tx<'_> {
         self.insert_messages(&[MessageRow::new(env)])
     }
 
-    /// Record new messages (one prepared statement for the lot).
+    /// Record new messages, [`ROWS_PER_INSERT`] to a statement: one
+    /// statement per row would spend as much on stepping and resetting
+    /// statements as on the rows.
     pub fn insert_messages(&self, rows: &[MessageRow]) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO message (id, from_party, to_party, kind, booking, sent_at, deliver_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for r in rows {
-            stmt.execute(params![
-                r.id as i64,
-                r.from,
-                r.to,
-                r.kind,
-                r.booking.map(|b| b as i64),
-                r.sent_at,
-                r.deliver_at,
-                r.body
-            ])?;
+        const COLS: &str = "(id, from_party, to_party, kind, booking, sent_at, deliver_at, body)";
+        self.insert_chunked("message", COLS, 8, rows, |r, out| {
+            out.push(Value::Integer(r.id as i64));
+            out.push(Value::Text(r.from));
+            out.push(Value::Text(r.to));
+            out.push(Value::Text(r.kind));
+            out.push(r.booking.map_or(Value::Null, |b| Value::Integer(b as i64)));
+            out.push(Value::Integer(r.sent_at));
+            out.push(Value::Integer(r.deliver_at));
+            out.push(Value::Text(&r.body));
+        })
+    }
+
+    /// `INSERT INTO table cols VALUES (...), (...), ...` for `items`, each giving `width` values.
+    fn insert_chunked<'a, T>(
+        &self,
+        table: &str,
+        cols: &str,
+        width: usize,
+        items: &'a [T],
+        mut values: impl FnMut(&'a T, &mut Vec<Value<'a>>),
+    ) -> Result<()> {
+        let sql = |rows: usize| {
+            let one = format!("({})", vec!["?"; width].join(", "));
+            format!(
+                "INSERT INTO {table} {cols} VALUES {}",
+                vec![one; rows].join(", ")
+            )
+        };
+        let mut full = self.tx.prepare_cached(&sql(ROWS_PER_INSERT))?;
+        let mut bound = Vec::with_capacity(width * ROWS_PER_INSERT);
+        let mut chunks = items.chunks_exact(ROWS_PER_INSERT);
+        for chunk in &mut chunks {
+            bound.clear();
+            for item in chunk {
+                values(item, &mut bound);
+            }
+            full.execute(rusqlite::params_from_iter(bound.iter()))?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut one = self.tx.prepare_cached(&sql(1))?;
+            for item in rest {
+                bound.clear();
+                values(item, &mut bound);
+                one.execute(rusqlite::params_from_iter(bound.iter()))?;
+            }
         }
         Ok(())
     }
@@ -415,19 +491,17 @@ impl Tx<'_> {
 
     /// Append audit lines: (message id, time, line).
     pub fn insert_audits(&self, lines: &[(u64, i64, AuditLine)]) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO audit (message_id, at, party, booking, event) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (message_id, at, line) in lines {
-            stmt.execute(params![
-                *message_id as i64,
-                at,
-                line.party.name(),
-                line.booking.map(|b| b.0 as i64),
-                line.event
-            ])?;
-        }
-        Ok(())
+        const COLS: &str = "(message_id, at, party, booking, event)";
+        self.insert_chunked("audit", COLS, 5, lines, |(message_id, at, line), out| {
+            out.push(Value::Integer(*message_id as i64));
+            out.push(Value::Integer(*at));
+            out.push(Value::Text(line.party.name()));
+            out.push(
+                line.booking
+                    .map_or(Value::Null, |b| Value::Integer(b.0 as i64)),
+            );
+            out.push(Value::Text(&line.event));
+        })
     }
 
     /// Keep an ANSI/NIST-ITL transaction that entered (`in`) or left (`out`) the hub.

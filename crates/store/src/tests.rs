@@ -118,3 +118,39 @@ fn newer_schema_is_refused() {
     let err = Store::open(&path).err().unwrap().to_string();
     assert!(err.contains("99") && err.contains("newer"), "{err}");
 }
+
+/// Batches are written several rows to a statement; every row of a batch
+/// that is not a multiple of the statement's size must land, in order.
+#[test]
+fn batches_of_any_size_land_whole() {
+    let mut s = Store::open_in_memory().unwrap();
+    let n = 2 * ROWS_PER_INSERT as u64 + 7;
+    let rows: Vec<MessageRow> = (1..=n)
+        .map(|i| MessageRow::new(&env(i, i as i64)))
+        .collect();
+    let audits: Vec<(u64, i64, AuditLine)> = (1..=n)
+        .map(|i| {
+            (
+                i,
+                i as i64,
+                AuditLine {
+                    party: Party::Lea,
+                    booking: (i % 3 != 0).then_some(BookingId(i)),
+                    event: format!("event {i}"),
+                },
+            )
+        })
+        .collect();
+    let tx = s.begin().unwrap();
+    tx.insert_messages(&rows).unwrap();
+    tx.insert_audits(&audits).unwrap();
+    tx.commit().unwrap();
+    let pending = s.pending().unwrap();
+    assert_eq!(pending.len() as u64, n);
+    assert!(pending.iter().zip(1..).all(|(e, i)| *e == env(i, i as i64)));
+    let trail = s.audit_of(n - 1).unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].3, format!("event {}", n - 1));
+    assert_eq!(s.count("audit").unwrap(), n);
+    assert!(s.audit_of(3).unwrap().is_empty(), "no booking: NULL");
+}

@@ -10,6 +10,8 @@ pub enum BenchCommand {
     Nist(super::nist::BenchNistArgs),
     /// Fingerprint extraction ms/image and comparisons/s with a prepared probe.
     Fp(super::fp::BenchFpArgs),
+    /// 1:N search time, memory, load time and accuracy on synthetic galleries.
+    Ident(super::ident::BenchIdentArgs),
 }
 
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -18,5 +20,6 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Wsq(args) => super::nist::bench_wsq(args),
         BenchCommand::Nist(args) => super::nist::bench_nist(args),
         BenchCommand::Fp(args) => super::fp::bench_fp(args),
+        BenchCommand::Ident(args) => super::ident::bench_ident(args),
     }
 }

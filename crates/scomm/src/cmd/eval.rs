@@ -13,6 +13,9 @@ pub enum EvalCommand {
     /// FVC protocol (EER, FMR100, FMR1000, ZeroFMR) on folders of `FFF_I.tif`
     /// or `PPP_F_I.tif` images.
     Fvc(FvcArgs),
+    /// 1:N identification: rank-1, FNIR at FPIR 1 % and 0.1 %, for 1, 2
+    /// and all fingers, on real images and on a synthetic gallery.
+    Ident(super::ident::EvalIdentArgs),
 }
 
 #[derive(clap::Args)]
@@ -34,11 +37,12 @@ pub struct FvcArgs {
 pub fn run(command: EvalCommand) -> anyhow::Result<()> {
     match command {
         EvalCommand::Fvc(args) => fvc(args),
+        EvalCommand::Ident(args) => super::ident::eval_ident(args),
     }
 }
 
 /// `DIR[:DPI]`, where a trailing `:NUMBER` is a resolution.
-fn parse_dir(spec: &str) -> anyhow::Result<(PathBuf, f64)> {
+pub(crate) fn parse_dir(spec: &str) -> anyhow::Result<(PathBuf, f64)> {
     if let Some((dir, dpi)) = spec.rsplit_once(':') {
         if !dpi.is_empty() && dpi.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             let dpi: f64 = dpi

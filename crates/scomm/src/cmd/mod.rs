@@ -3,5 +3,6 @@
 pub mod bench;
 pub mod eval;
 pub mod fp;
+pub mod ident;
 pub mod nist;
 pub mod sim;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use scomm_domain::stats::{ByLevel, Row};
+use scomm_domain::stats::{self, ByLevel, Row};
 use scomm_sim::{Options, Reported};
 
 #[derive(clap::Args)]
@@ -22,9 +22,20 @@ pub struct SimulateArgs {
     /// Commit after this many messages.
     #[arg(long, default_value_t = 20_000)]
     pub commit_every: usize,
+    /// Identification mode (default: the scenario's): `oracle` answers from
+    /// ground truth at configured error rates; `engine` runs the real 1:N
+    /// engine on synthetic fingers.
+    #[arg(long, value_enum)]
+    pub identification: Option<Mode>,
     /// Do not print the statistics at the end.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Mode {
+    Oracle,
+    Engine,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -44,6 +55,10 @@ pub struct ReportArgs {
     /// Also write a monthly chart (matches and removals by level) as SVG.
     #[arg(long)]
     pub chart: Option<PathBuf>,
+    /// Another run of the same scenario (e.g. the oracle-mode run next to an
+    /// engine-mode one): print both runs' identification figures side by side.
+    #[arg(long, value_name = "OTHER_DB")]
+    pub versus: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -93,6 +108,10 @@ fn run(args: &SimulateArgs) -> anyhow::Result<scomm_sim::RunSummary> {
     let pb = progress_bar();
     let opts = Options {
         seed: args.seed,
+        mode: args.identification.map(|m| match m {
+            Mode::Oracle => scomm_sim::IdentificationMode::Oracle,
+            Mode::Engine => scomm_sim::IdentificationMode::Engine,
+        }),
         commit_every: args.commit_every,
     };
     let summary = scomm_sim::simulate(&args.scenario, &args.db, &opts, |p| {
@@ -134,6 +153,11 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
             "{}",
             serde_json::to_string_pretty(&json(&r)).context("report serialises")?
         ),
+    }
+    if let Some(other) = &args.versus {
+        let o = scomm_sim::report(other)?;
+        println!();
+        print_versus(&r, &o);
     }
     if let Some(path) = &args.chart {
         let title = format!(
@@ -190,6 +214,9 @@ const COLUMNS: &[&str] = &[
     "citizens_in_ice",
     "stale_matches",
     "false_matches",
+    "ident_misses",
+    "fbi_false_matches",
+    "fbi_misses",
     "median_h_to_iar",
 ];
 
@@ -225,6 +252,9 @@ fn cells(r: &Row) -> Vec<String> {
         r.us_citizens_in_ice_custody,
         r.stale_record_matches,
         r.false_biometric_matches,
+        r.ident_misses,
+        r.fbi_false_matches,
+        r.fbi_misses,
     ] {
         v.push(n.to_string());
     }
@@ -274,11 +304,12 @@ fn print_table(r: &Reported) {
         "in:L3", "in:NC", "rm:L1", "rm:L2", "rm:L3", "rm:NC", "det", "hon", "decl", ">48h",
         "USC m", "USC det", "USC ice", "stale", "false", "h>IAR",
     ];
-    // Table columns: drop ORI and the opt-out count to keep it readable.
+    // Table columns: drop ORI, the opt-out count and the misses (summed
+    // below the table) to keep it readable.
     let pick = |row: &Vec<String>| -> Vec<String> {
         row.iter()
             .enumerate()
-            .filter(|(i, _)| *i != 3 && *i != 6)
+            .filter(|(i, _)| ![3, 6, 28, 29, 30].contains(i))
             .map(|(_, s)| s.clone())
             .collect()
     };
@@ -364,8 +395,61 @@ fn print_table(r: &Reported) {
     );
     println!(
         "{:<58} {:>12} {:>12}",
+        "IDENT misses (held, not found)", t.ident_misses, "-"
+    );
+    println!(
+        "{:<58} {:>12} {:>12}",
+        "FBI false identifications / misses (duplicate identity)",
+        format!("{} / {}", t.fbi_false_matches, t.fbi_misses),
+        "-"
+    );
+    println!(
+        "{:<58} {:>12} {:>12}",
         "submissions forwarded despite an opt-out request", t.forwarded_despite_opt_out, "-"
     );
+}
+
+/// Two runs' identification figures and headline results, side by side.
+fn print_versus(a: &Reported, b: &Reported) {
+    let (ta, tb) = (&a.report.total, &b.report.total);
+    let (sa, sb) = (&a.report.summary, &b.report.summary);
+    let head = |r: &Reported| format!("{} (seed {})", r.mode, r.seed);
+    println!("{:<44} {:>18} {:>18}", "", head(a), head(b));
+    let row = |label: &str, x: String, y: String| println!("{label:<44} {x:>18} {y:>18}");
+    let n = |label: &str, f: &dyn Fn(&stats::Row) -> u64| {
+        row(label, f(ta).to_string(), f(tb).to_string())
+    };
+    n("submissions", &|t| t.submissions);
+    n("searched in IDENT", &|t| t.forwarded_to_ident);
+    n("IDENT matches", &|t| t.ident_matches.total());
+    n("  of which someone else's record (false)", &|t| {
+        t.false_biometric_matches
+    });
+    n("  of which stale records", &|t| t.stale_record_matches);
+    n("IDENT misses (held, not found)", &|t| t.ident_misses);
+    n("FBI false identifications", &|t| t.fbi_false_matches);
+    n("FBI misses (duplicate identity)", &|t| t.fbi_misses);
+    n("detainers issued", &|t| t.detainers_issued);
+    n("  to US citizens", &|t| t.us_citizens_with_detainers);
+    n("ICE book-ins", &|t| t.ice_book_ins.total());
+    n("removals", &|t| t.removals.total());
+    let pct = |v: f64| format!("{:.1}%", v * 100.0);
+    row(
+        "removals with no conviction",
+        pct(sa.removals_non_criminal_share),
+        pct(sb.removals_non_criminal_share),
+    );
+    row(
+        "US citizens among ICE book-ins",
+        pct(sa.us_citizens_share_of_ice_book_ins),
+        pct(sb.us_citizens_share_of_ice_book_ins),
+    );
+    if a.scenario != b.scenario {
+        println!(
+            "(note: different scenarios, {:?} and {:?})",
+            a.scenario, b.scenario
+        );
+    }
 }
 
 pub fn bench_hub(args: BenchHubArgs) -> anyhow::Result<()> {
@@ -381,6 +465,7 @@ pub fn bench_hub(args: BenchHubArgs) -> anyhow::Result<()> {
         db: args.db.clone(),
         seed: None,
         commit_every: 20_000,
+        identification: None,
         quiet: true,
     };
     let s = run(&sim)?;

@@ -1,0 +1,21 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong in this crate, each naming what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentError {
+    #[error("finger position {0} is not an ANSI/NIST finger code 1-10")]
+    BadPosition(u8),
+    #[error("no fingers given")]
+    NoFingers,
+    #[error("finger position {0} given twice")]
+    DuplicatePosition(u8),
+    #[error("gallery file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("gallery file is corrupt: {0}")]
+    Corrupt(String),
+    #[error("gallery file has format version {found}; this build reads version {expected}")]
+    Version { found: u32, expected: u32 },
+}

@@ -1,0 +1,315 @@
+//! Turning matcher scores into evidence, and evidence into a decision.
+//!
+//! Each finger's score becomes a log-likelihood ratio
+//! `LLR(s) = ln g(s) - ln i(s)`, with `g` the density of genuine scores and
+//! `i` that of impostor scores. Fingers of one person are captured
+//! independently, so the LLRs of a probe's fingers add up to the LLR of the
+//! whole probe: the sum is the principled fusion (a max would ignore every
+//! finger but one, a mean would let a missing finger count against).
+//!
+//! - Impostor side: the matcher's own calibration table
+//!   (`scomm_fingerprint::matcher::calibration::THRESHOLDS`, FMR 10 % to
+//!   0.003 %), below 10 % the impostor quantiles measured with it on the
+//!   same 11,520 FVC2002 B all-pairs impostor comparisons; between points
+//!   `ln FMR` is linear in the score (an exponential tail, which is what the
+//!   table shows), and past the last point the last segment's slope goes on.
+//! - Genuine side: the quantiles of the 1,120 FVC2002 B genuine scores
+//!   (pooled over DB1-DB4, `scomm eval fvc ... --scores`, 2026-11-28),
+//!   linear between quantiles, with an exponential tail past the 99th.
+//!
+//! The LLR is made non-decreasing in the score (isotonic regression: a
+//! higher score can never be less evidence), floored at the evidence of a
+//! failed comparison and capped where extrapolation would claim more than
+//! these 10^4-10^5 comparisons can support.
+//!
+//! Both tables belong to the matcher and extractor that measured them:
+//! re-measure them together with the calibration.
+
+use std::sync::OnceLock;
+
+use scomm_fingerprint::matcher::calibration::THRESHOLDS;
+
+/// Genuine score quantiles (share of genuine scores below, score).
+const GENUINE: [(f64, f64); 20] = [
+    (0.0, 0.0),
+    (0.005, 4.42),
+    (0.01, 6.12),
+    (0.02, 7.6),
+    (0.03, 12.1),
+    (0.05, 16.39),
+    (0.075, 20.07),
+    (0.1, 22.27),
+    (0.15, 25.95),
+    (0.2, 28.71),
+    (0.3, 33.63),
+    (0.4, 38.26),
+    (0.5, 42.43),
+    (0.6, 47.46),
+    (0.7, 52.97),
+    (0.8, 59.96),
+    (0.9, 71.37),
+    (0.95, 82.8),
+    (0.975, 92.6),
+    (0.99, 99.9),
+];
+
+/// Impostor quantiles below the calibration table (share of impostor
+/// scores at or above, score).
+const IMPOSTOR_LOW: [(f64, f64); 6] = [
+    (1.0, 0.0),
+    (0.9, 4.22),
+    (0.7, 5.8),
+    (0.5, 8.04),
+    (0.3, 10.18),
+    (0.2, 11.6),
+];
+
+/// A finger's LLR never goes below this: a genuine comparison fails (scores
+/// under the 10 % FMR threshold) about 3 % of the time against 90 % for
+/// impostors, so a failed finger is ln(0.03 / 0.9) of evidence, not a veto.
+pub const LLR_FLOOR: f64 = -3.4;
+/// Nor above this (about the evidence of a score FMR 10^-10 would allow):
+/// the impostor tail is extrapolated beyond the measured 3·10^-5.
+pub const LLR_CAP: f64 = 23.0;
+
+const GRID_STEP: f64 = 0.25;
+const GRID_MAX: f64 = 250.0;
+
+/// Score-to-LLR lookup over a fine grid.
+pub struct ScoreModel {
+    llr: Vec<f64>,
+}
+
+/// The model measured for this engine (built once).
+pub fn model() -> &'static ScoreModel {
+    static MODEL: OnceLock<ScoreModel> = OnceLock::new();
+    MODEL.get_or_init(ScoreModel::measured)
+}
+
+/// Density of a distribution given as (share, score) points of its CDF.
+fn density_from_cdf(points: &[(f64, f64)], s: f64, tail_mass: f64) -> f64 {
+    for w in points.windows(2) {
+        let ((p0, s0), (p1, s1)) = (w[0], w[1]);
+        if s < s1 && s1 > s0 {
+            return (p1 - p0) / (s1 - s0);
+        }
+    }
+    // Exponential tail holding `tail_mass`, continuing the last density.
+    let n = points.len();
+    let ((p0, s0), (p1, s1)) = (points[n - 2], points[n - 1]);
+    let d = (p1 - p0) / (s1 - s0);
+    let rate = d / tail_mass;
+    d * (-(s - s1) * rate).exp()
+}
+
+/// Impostor survival points (score, FMR) ascending in score.
+fn impostor_points() -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = IMPOSTOR_LOW.iter().map(|&(f, s)| (s, f)).collect();
+    pts.extend(THRESHOLDS.iter().map(|&(f, s)| (s as f64, f)));
+    pts
+}
+
+fn impostor_density(pts: &[(f64, f64)], s: f64) -> f64 {
+    // ln FMR linear in the score between points: density = rate * FMR(s).
+    let segment = pts
+        .windows(2)
+        .find(|w| s < w[1].0)
+        .unwrap_or(&pts[pts.len() - 2..]);
+    let ((s0, f0), (s1, f1)) = (segment[0], segment[1]);
+    let rate = (f0.ln() - f1.ln()) / (s1 - s0);
+    rate * (f0.ln() - rate * (s - s0)).exp()
+}
+
+/// Pool-adjacent-violators: the closest non-decreasing sequence.
+fn isotonic(values: &[f64]) -> Vec<f64> {
+    let mut blocks: Vec<(f64, usize)> = Vec::new();
+    for &v in values {
+        blocks.push((v, 1));
+        while blocks.len() > 1 {
+            let (b, nb) = blocks[blocks.len() - 1];
+            let (a, na) = blocks[blocks.len() - 2];
+            if a <= b {
+                break;
+            }
+            blocks.pop();
+            let last = blocks.len() - 1;
+            blocks[last] = ((a * na as f64 + b * nb as f64) / (na + nb) as f64, na + nb);
+        }
+    }
+    blocks
+        .into_iter()
+        .flat_map(|(v, n)| std::iter::repeat_n(v, n))
+        .collect()
+}
+
+impl ScoreModel {
+    fn measured() -> Self {
+        let imp = impostor_points();
+        let n = (GRID_MAX / GRID_STEP) as usize + 1;
+        let raw: Vec<f64> = (0..n)
+            .map(|k| {
+                let s = k as f64 * GRID_STEP + GRID_STEP / 2.0;
+                let g = density_from_cdf(&GENUINE, s, 0.01);
+                let i = impostor_density(&imp, s);
+                (g.max(1e-300).ln() - i.max(1e-300).ln()).clamp(LLR_FLOOR, LLR_CAP)
+            })
+            .collect();
+        ScoreModel {
+            llr: isotonic(&raw),
+        }
+    }
+
+    /// Evidence of one finger's matcher score.
+    pub fn llr(&self, score: f32) -> f64 {
+        let k = ((score.max(0.0) as f64) / GRID_STEP) as usize;
+        self.llr[k.min(self.llr.len() - 1)]
+    }
+}
+
+/// Impostor survival P(score >= s) of the model (log-linear between points,
+/// the last slope beyond).
+fn impostor_survival(pts: &[(f64, f64)], s: f64) -> f64 {
+    if s <= pts[0].0 {
+        return 1.0;
+    }
+    let segment = pts
+        .windows(2)
+        .find(|w| s < w[1].0)
+        .unwrap_or(&pts[pts.len() - 2..]);
+    let ((s0, f0), (s1, f1)) = (segment[0], segment[1]);
+    (f0.ln() + (f1.ln() - f0.ln()) * (s - s0) / (s1 - s0)).exp()
+}
+
+const LLR_STEP: f64 = 0.05;
+
+/// Survival functions of the fused LLR of 1..=10 impostor fingers:
+/// `tails[n - 1][i]` is P(sum >= n * LLR_FLOOR + i * LLR_STEP).
+fn impostor_tails() -> &'static Vec<Vec<f64>> {
+    static TAILS: OnceLock<Vec<Vec<f64>>> = OnceLock::new();
+    TAILS.get_or_init(|| {
+        let model = model();
+        let imp = impostor_points();
+        let bins = ((LLR_CAP - LLR_FLOOR) / LLR_STEP).round() as usize + 1;
+        let mut pmf = vec![0f64; bins];
+        for (k, &llr) in model.llr.iter().enumerate() {
+            let (s0, s1) = (k as f64 * GRID_STEP, (k + 1) as f64 * GRID_STEP);
+            let mass = if k + 1 == model.llr.len() {
+                impostor_survival(&imp, s0) // everything beyond the grid
+            } else {
+                impostor_survival(&imp, s0) - impostor_survival(&imp, s1)
+            };
+            let b = (((llr - LLR_FLOOR) / LLR_STEP).round() as usize).min(bins - 1);
+            pmf[b] += mass.max(0.0);
+        }
+        let mut tails = Vec::with_capacity(10);
+        let mut sum = pmf.clone();
+        for n in 1..=10 {
+            if n > 1 {
+                let mut next = vec![0f64; sum.len() + bins - 1];
+                for (i, &a) in sum.iter().enumerate() {
+                    if a > 0.0 {
+                        for (j, &b) in pmf.iter().enumerate() {
+                            next[i + j] += a * b;
+                        }
+                    }
+                }
+                sum = next;
+            }
+            let mut tail = sum.clone();
+            for i in (0..tail.len() - 1).rev() {
+                tail[i] += tail[i + 1];
+            }
+            tails.push(tail);
+        }
+        tails
+    })
+}
+
+/// Markov's bound: for a likelihood ratio, an impostor reaches `LR >= t`
+/// with probability at most `1/t` (since `E_impostor[LR] = 1`), so a
+/// non-mated search meeting `subjects` impostors passes `ln(subjects /
+/// fpir)` with probability at most `fpir`, whatever the fingers. It holds
+/// without any model of the tails, and is loose.
+pub fn fpir_bound(fpir: f64, subjects: usize) -> f64 {
+    let fpir = if fpir.is_finite() {
+        fpir.clamp(1e-12, 1.0)
+    } else {
+        1e-3
+    };
+    (subjects.max(1) as f64 / fpir).ln()
+}
+
+/// The fused-LLR threshold for a target false-positive identification rate
+/// in a gallery of `subjects` people searched with `fingers` fingers: the
+/// fused LLR of `fingers` independent impostor fingers (the impostor model
+/// above, convolved) must reach it with probability at most
+/// `1 - (1 - fpir)^(1 / subjects)` per subject. Never above [`fpir_bound`],
+/// and never below 0: with many fingers the impostor sum sits so far below
+/// zero that the model would identify on no net evidence at all, and that
+/// rests entirely on the fingers' independence.
+pub fn threshold_for_fpir(fpir: f64, subjects: usize, fingers: usize) -> f64 {
+    let bound = fpir_bound(fpir, subjects);
+    let fpir = if fpir.is_finite() {
+        fpir.clamp(1e-12, 1.0)
+    } else {
+        1e-3
+    };
+    let per_subject = -(-fpir).ln_1p() / subjects.max(1) as f64; // ~ fpir / subjects
+    let n = fingers.clamp(1, 10);
+    let tail = &impostor_tails()[n - 1];
+    match tail.iter().position(|&p| p <= per_subject) {
+        Some(i) => (n as f64 * LLR_FLOOR + i as f64 * LLR_STEP).clamp(0.0, bound),
+        None => bound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llr_rises_with_the_score_within_its_bounds() {
+        let m = model();
+        let at = |s: f32| m.llr(s);
+        assert!(m.llr.windows(2).all(|w| w[0] <= w[1]));
+        assert!(at(0.0) < 0.0, "a failed comparison is evidence against");
+        assert!(at(13.0) < 1.0 && at(13.0) > LLR_FLOOR);
+        assert!(at(30.0) > 5.0, "{}", at(30.0));
+        assert!(at(60.0) > at(30.0));
+        assert_eq!(at(1e6), LLR_CAP);
+        assert!(at(f32::NAN) <= at(1.0));
+    }
+
+    #[test]
+    fn isotonic_pools_violators() {
+        assert_eq!(isotonic(&[1.0, 3.0, 2.0, 4.0]), vec![1.0, 2.5, 2.5, 4.0]);
+    }
+
+    #[test]
+    fn threshold_grows_with_gallery_and_strictness() {
+        assert!((fpir_bound(1e-3, 100_000) - (1e8f64).ln()).abs() < 1e-9);
+        for fingers in [1, 2] {
+            let t = threshold_for_fpir(1e-3, 100_000, fingers);
+            assert!(t <= fpir_bound(1e-3, 100_000));
+            assert!(threshold_for_fpir(1e-2, 100_000, fingers) < t);
+            assert!(threshold_for_fpir(1e-3, 10, fingers) < t);
+        }
+        // One impostor finger reaches higher alone than in a sum with others
+        // that mostly count against.
+        assert!(threshold_for_fpir(1e-3, 1000, 1) > threshold_for_fpir(1e-3, 1000, 2));
+        assert_eq!(threshold_for_fpir(1e-3, 1000, 10), 0.0);
+    }
+
+    #[test]
+    fn fused_impostor_tails_are_distributions() {
+        for (n, tail) in impostor_tails().iter().enumerate() {
+            assert!((tail[0] - 1.0).abs() < 1e-6, "{n}: total {}", tail[0]);
+            assert!(tail.windows(2).all(|w| w[0] >= w[1]));
+        }
+        // One finger: the tail at the LLR of score 23.76 is about FMR 1e-3.
+        let llr = model().llr(23.76);
+        let i = ((llr - LLR_FLOOR) / LLR_STEP).round() as usize;
+        let p = impostor_tails()[0][i];
+        assert!(p > 3e-4 && p < 3e-3, "{p}");
+    }
+}

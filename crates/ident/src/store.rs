@@ -1,0 +1,299 @@
+//! The gallery on disk: one file, read in one streamed read, checked
+//! before anything in it is used.
+//!
+//! Layout (all integers little endian), version 1:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 8 | magic `SCOMMGAL` |
+//! | 4 | format version (1) |
+//! | 4 | descriptor bytes per finger (must equal this build's [`DIM`]) |
+//! | 4 | subjects S |
+//! | 4 | fingers R |
+//! | 8 | minutiae M |
+//! | 8 | triplet keys K |
+//! | 4 | CRC-32 of everything after the header |
+//! | 4 | reserved, zero |
+//! | S x 12 | subject id (u64), its finger count (u32); fingers follow in subject order |
+//! | R x 8 | position (u8), minutiae count (u8), width (u16), height (u16), key count (u16) |
+//! | R x DIM | filter descriptors |
+//! | M x 6 | packed minutiae (x u16, y u16, direction in 1/256 turn, kind + quality/2 << 2) |
+//! | K x 4 | triplet keys (u32 below 2^22), each finger's ascending |
+//!
+//! Only live subjects are written, so a saved and reloaded gallery is
+//! compact. What derives from the stored data (descriptor norms, the
+//! inverted index) is rebuilt on load: cheap, and one thing fewer to trust.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::descriptor::{self, DIM};
+use crate::gallery::{Gallery, PackedMinutia, Record, Subject};
+use crate::{FingerPosition, IdentError};
+
+pub const MAGIC: &[u8; 8] = b"SCOMMGAL";
+pub const VERSION: u32 = 1;
+pub const HEADER: usize = 48;
+const RECORD: usize = 8;
+
+fn corrupt(what: impl Into<String>) -> IdentError {
+    IdentError::Corrupt(what.into())
+}
+
+impl Gallery {
+    /// The gallery as bytes (live subjects only).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let live: Vec<&Subject> = self
+            .subjects
+            .iter()
+            .filter(|s| !s.records.is_empty())
+            .collect();
+        let records: Vec<u32> = live
+            .iter()
+            .flat_map(|s| s.records.iter().copied())
+            .collect();
+        let minutiae: usize = records
+            .iter()
+            .map(|&r| self.records[r as usize].count as usize)
+            .sum();
+        let (key_start, keys) = self.triplets.keys_by_record(self.records.len());
+        let key_count = |r: u32| (key_start[r as usize + 1] - key_start[r as usize]) as usize;
+        let n_keys: usize = records.iter().map(|&r| key_count(r)).sum();
+        let body_len = live.len() * 12 + records.len() * (RECORD + DIM) + minutiae * 6 + n_keys * 4;
+        let mut out = Vec::with_capacity(HEADER + body_len);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(DIM as u32).to_le_bytes());
+        out.extend_from_slice(&(live.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(records.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(minutiae as u64).to_le_bytes());
+        out.extend_from_slice(&(n_keys as u64).to_le_bytes());
+        out.extend_from_slice(&[0u8; 8]); // CRC and reserved, filled below
+        for s in &live {
+            out.extend_from_slice(&s.id.to_le_bytes());
+            out.extend_from_slice(&(s.records.len() as u32).to_le_bytes());
+        }
+        for &r in &records {
+            let rec = self.records[r as usize];
+            out.push(rec.position);
+            out.push(rec.count);
+            out.extend_from_slice(&rec.width.to_le_bytes());
+            out.extend_from_slice(&rec.height.to_le_bytes());
+            // At most 3 keys per minutia pair of neighbours: fits u16.
+            out.extend_from_slice(&(key_count(r) as u16).to_le_bytes());
+        }
+        for &r in &records {
+            let k = r as usize * DIM;
+            out.extend_from_slice(&self.descriptors[k..k + DIM]);
+        }
+        for &r in &records {
+            let rec = self.records[r as usize];
+            let s = rec.minutiae_start as usize;
+            for m in &self.minutiae[s..s + rec.count as usize] {
+                out.extend_from_slice(m);
+            }
+        }
+        for &r in &records {
+            for k in &keys[key_start[r as usize] as usize..key_start[r as usize + 1] as usize] {
+                out.extend_from_slice(&k.to_le_bytes());
+            }
+        }
+        let crc = crc32fast::hash(&out[HEADER..]);
+        out[40..44].copy_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Read a gallery written by [`Gallery::to_bytes`], checking every
+    /// count, position and the checksum; a damaged file is an error naming
+    /// the defect, never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Gallery, IdentError> {
+        if bytes.len() < HEADER {
+            return Err(corrupt(format!(
+                "{} bytes is shorter than the {HEADER}-byte header",
+                bytes.len()
+            )));
+        }
+        if &bytes[..8] != MAGIC {
+            return Err(corrupt("bad magic: not a scomm gallery file"));
+        }
+        let u32_at =
+            |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+        let version = u32_at(8);
+        if version != VERSION {
+            return Err(IdentError::Version {
+                found: version,
+                expected: VERSION,
+            });
+        }
+        let dim = u32_at(12) as usize;
+        if dim != DIM {
+            return Err(corrupt(format!(
+                "descriptor size {dim}, this build uses {DIM}"
+            )));
+        }
+        let (n_subjects, n_records) = (u32_at(16) as usize, u32_at(20) as usize);
+        let n_minutiae = u64::from_le_bytes(bytes[24..32].try_into().expect("8 bytes"));
+        let n_keys = u64::from_le_bytes(bytes[32..40].try_into().expect("8 bytes"));
+        let crc = u32_at(40);
+        if u32_at(44) != 0 {
+            return Err(corrupt("reserved header field is not zero"));
+        }
+        let expected = (n_subjects as u128) * 12
+            + (n_records as u128) * (RECORD + DIM) as u128
+            + (n_minutiae as u128) * 6
+            + (n_keys as u128) * 4;
+        let body = &bytes[HEADER..];
+        if body.len() as u128 != expected {
+            return Err(corrupt(format!(
+                "body is {} bytes; the header's counts ({n_subjects} subjects, {n_records} fingers, {n_minutiae} minutiae, {n_keys} keys) need {expected} (truncated or padded file)",
+                body.len()
+            )));
+        }
+        if crc32fast::hash(body) != crc {
+            return Err(corrupt(
+                "checksum mismatch: the file's contents were altered",
+            ));
+        }
+        let (n_minutiae, n_keys) = (n_minutiae as usize, n_keys as usize);
+        let (subj_bytes, rest) = body.split_at(n_subjects * 12);
+        let (rec_bytes, rest) = rest.split_at(n_records * RECORD);
+        let (desc_bytes, rest) = rest.split_at(n_records * DIM);
+        let (min_bytes, key_bytes) = rest.split_at(n_minutiae * 6);
+        let mut key_counts: Vec<usize> = Vec::with_capacity(n_records);
+
+        let mut g = Gallery::new();
+        g.subjects.reserve_exact(n_subjects);
+        g.index.reserve(n_subjects);
+        g.records.reserve_exact(n_records);
+        let mut next_record = 0usize;
+        let mut next_minutia = 0usize;
+        for (slot, s) in subj_bytes.chunks_exact(12).enumerate() {
+            let id = u64::from_le_bytes(s[..8].try_into().expect("8 bytes"));
+            let count = u32::from_le_bytes(s[8..12].try_into().expect("4 bytes")) as usize;
+            if count == 0 {
+                return Err(corrupt(format!("subject {id} has no fingers")));
+            }
+            if count > n_records - next_record {
+                return Err(corrupt(format!(
+                    "subject {id} claims {count} fingers; only {} remain",
+                    n_records - next_record
+                )));
+            }
+            if g.index.insert(id, slot as u32).is_some() {
+                return Err(corrupt(format!("subject {id} appears twice")));
+            }
+            let mut records = Vec::with_capacity(count);
+            for r in next_record..next_record + count {
+                let b = &rec_bytes[r * RECORD..(r + 1) * RECORD];
+                key_counts.push(u16::from_le_bytes([b[6], b[7]]) as usize);
+                let position = FingerPosition::new(b[0])
+                    .map_err(|_| corrupt(format!("finger {r} has position code {}", b[0])))?;
+                let n = b[1] as usize;
+                if n > n_minutiae - next_minutia {
+                    return Err(corrupt(format!(
+                        "finger {r} claims {n} minutiae; only {} remain",
+                        n_minutiae - next_minutia
+                    )));
+                }
+                g.records.push(Record {
+                    minutiae_start: next_minutia as u32,
+                    count: b[1],
+                    position: position.code(),
+                    width: u16::from_le_bytes([b[2], b[3]]),
+                    height: u16::from_le_bytes([b[4], b[5]]),
+                });
+                next_minutia += n;
+                records.push(r as u32);
+            }
+            next_record += count;
+            g.subjects.push(Subject { id, records });
+        }
+        if next_record != n_records {
+            return Err(corrupt(format!(
+                "subjects account for {next_record} fingers, the header says {n_records}"
+            )));
+        }
+        if next_minutia != n_minutiae {
+            return Err(corrupt(format!(
+                "fingers account for {next_minutia} minutiae, the header says {n_minutiae}"
+            )));
+        }
+        if u32::try_from(n_minutiae).is_err() {
+            return Err(corrupt(format!(
+                "{n_minutiae} minutiae exceed this build's 2^32 limit"
+            )));
+        }
+        let bad = |m: &[u8]| m[5] & 3 == 3 || m[5] >> 2 > 50;
+        if let Some(i) = min_bytes.par_chunks_exact(6).position_first(bad) {
+            let byte = min_bytes[i * 6 + 5];
+            return Err(corrupt(format!("minutia {i} has kind/quality byte {byte}")));
+        }
+        let minutiae: Vec<PackedMinutia> = min_bytes
+            .par_chunks_exact(6)
+            .map(|m| m.try_into().expect("6 bytes"))
+            .collect();
+        g.minutiae = minutiae;
+        if key_counts.iter().sum::<usize>() != n_keys {
+            return Err(corrupt(format!(
+                "fingers account for {} triplet keys, the header says {n_keys}",
+                key_counts.iter().sum::<usize>()
+            )));
+        }
+        let keys: Vec<u32> = key_bytes
+            .par_chunks_exact(4)
+            .map(|k| u32::from_le_bytes(k.try_into().expect("4 bytes")))
+            .collect();
+        if let Some(at) = keys
+            .iter()
+            .position(|&k| k >> crate::triplets::KEY_BITS != 0)
+        {
+            return Err(corrupt(format!(
+                "triplet key {at} is {}, beyond 22 bits",
+                keys[at]
+            )));
+        }
+        let mut start = Vec::with_capacity(n_records + 1);
+        start.push(0usize);
+        for &c in &key_counts {
+            start.push(start[start.len() - 1] + c);
+        }
+        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys);
+        g.descriptors = desc_bytes.to_vec();
+        let profile = descriptor::profile();
+        g.centred = g
+            .descriptors
+            .par_chunks(DIM)
+            .map(|d| profile.centre(d))
+            .collect();
+        g.live_records = n_records;
+        Ok(g)
+    }
+
+    /// Write the gallery to a file (through a temporary file and a rename,
+    /// so that a crash leaves the old file or the new one, never half).
+    pub fn save(&self, path: &Path) -> Result<(), IdentError> {
+        let io = |source| IdentError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let tmp = path.with_extension("tmp");
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(&self.to_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Load a gallery file in one read.
+    pub fn load(path: &Path) -> Result<Gallery, IdentError> {
+        let io = |source| IdentError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut f = std::fs::File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).map_err(io)?;
+        Gallery::from_bytes(&bytes)
+    }
+}

@@ -1,0 +1,209 @@
+use crate::synthetic::{capture, ImpressionParams};
+use crate::*;
+
+fn tenprint(subject: u64, encounter: u64) -> Vec<(FingerPosition, scomm_fingerprint::Template)> {
+    let positions: Vec<FingerPosition> = FingerPosition::all().collect();
+    capture(subject, encounter, &positions, &ImpressionParams::default())
+}
+
+fn gallery(subjects: u64) -> Gallery {
+    let batch: Vec<_> = (0..subjects).map(|s| (s, tenprint(s, 0))).collect();
+    let mut g = Gallery::new();
+    g.enrol_batch(&batch).unwrap();
+    g
+}
+
+fn only(
+    fingers: Vec<(FingerPosition, scomm_fingerprint::Template)>,
+    keep: &[FingerPosition],
+) -> Vec<(FingerPosition, scomm_fingerprint::Template)> {
+    fingers
+        .into_iter()
+        .filter(|(p, _)| keep.contains(p))
+        .collect()
+}
+
+#[test]
+fn mates_rank_first_and_strangers_are_not_identified() {
+    let g = gallery(200);
+    assert_eq!((g.subjects(), g.fingers()), (200, 2000));
+    let params = SearchParams::default();
+    for s in [3u64, 77, 150] {
+        let r = g.search(&tenprint(s, 1), &params).unwrap();
+        assert_eq!(r.candidates[0].subject, s);
+        assert_eq!(r.decision, Decision::Ident);
+        assert_eq!(r.candidates[0].fingers.len(), 10);
+        let two = only(
+            tenprint(s, 1),
+            &[FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX],
+        );
+        let r2 = g.search(&two, &params).unwrap();
+        assert_eq!(r2.candidates[0].subject, s, "two-finger search");
+        assert_eq!(r2.candidates[0].fingers.len(), 2);
+    }
+    for stranger in [10_000u64, 10_001] {
+        let r = g.search(&tenprint(stranger, 1), &params).unwrap();
+        assert_eq!(r.decision, Decision::NonIdent, "{:?}", r.candidates[0]);
+    }
+}
+
+#[test]
+fn filter_keeps_mates_in_a_short_shortlist() {
+    let g = gallery(300);
+    let params = SearchParams {
+        shortlist: 15, // 5 % penetration
+        ..Default::default()
+    };
+    let kept = (0..30u64)
+        .filter(|&s| {
+            let r = g.search(&tenprint(s, 2), &params).unwrap();
+            assert!((r.penetration - 0.05).abs() < 1e-9);
+            r.shortlist.contains(&s)
+        })
+        .count();
+    assert!(kept >= 29, "{kept}/30 mates kept");
+}
+
+#[test]
+fn removed_subject_stops_matching_and_update_replaces() {
+    let mut g = gallery(50);
+    let probe = tenprint(20, 1);
+    assert!(g.remove(20));
+    assert!(!g.remove(20));
+    assert!(!g.contains(20));
+    assert_eq!(g.fingers(), 490);
+    let r = g.search(&probe, &SearchParams::default()).unwrap();
+    assert!(r.candidates.iter().all(|c| c.subject != 20));
+    assert!(r.shortlist.iter().all(|&s| s != 20));
+    assert_eq!(r.decision, Decision::NonIdent);
+    // Re-enrolled under another id, the same person is found there.
+    g.update(999, &tenprint(20, 0)).unwrap();
+    let r = g.search(&probe, &SearchParams::default()).unwrap();
+    assert_eq!(r.candidates[0].subject, 999);
+    // Compaction and a save/load round trip keep exactly the live data.
+    let before = g.search(&probe, &SearchParams::default()).unwrap();
+    g.compact();
+    let reloaded = Gallery::from_bytes(&g.to_bytes()).unwrap();
+    assert_eq!(reloaded.subjects(), 50);
+    assert_eq!(reloaded.fingers(), 500);
+    let after = reloaded.search(&probe, &SearchParams::default()).unwrap();
+    assert_eq!(before.candidates[0].subject, after.candidates[0].subject);
+    assert_eq!(before.candidates[0].fused, after.candidates[0].fused);
+    assert_eq!(g.fingers_of(999), reloaded.fingers_of(999));
+}
+
+#[test]
+fn extra_encounters_are_searched() {
+    let mut g = Gallery::new();
+    let idx = [FingerPosition::RIGHT_INDEX];
+    // Subject 1's first encounter is a different finger: only its second
+    // encounter can match the probe.
+    g.enrol(1, &only(tenprint(500, 0), &idx)).unwrap();
+    for s in 2..40 {
+        g.enrol(s, &only(tenprint(s, 0), &idx)).unwrap();
+    }
+    g.enrol(1, &only(tenprint(1, 0), &idx)).unwrap();
+    assert_eq!((g.subjects(), g.fingers()), (39, 40));
+    let r = g
+        .search(&only(tenprint(1, 1), &idx), &SearchParams::default())
+        .unwrap();
+    assert_eq!(r.candidates[0].subject, 1);
+}
+
+#[test]
+fn bad_probes_and_enrolments_are_errors() {
+    let mut g = Gallery::new();
+    assert!(matches!(g.enrol(1, &[]), Err(IdentError::NoFingers)));
+    let t = tenprint(1, 0);
+    let twice = vec![t[0].clone(), t[0].clone()];
+    assert!(matches!(
+        g.enrol(1, &twice),
+        Err(IdentError::DuplicatePosition(1))
+    ));
+    assert!(matches!(
+        FingerPosition::new(11),
+        Err(IdentError::BadPosition(11))
+    ));
+    assert!(FingerPosition::new(0).is_err());
+    let r = g.search(&t, &SearchParams::default()).unwrap();
+    assert!(r.candidates.is_empty());
+    assert_eq!(r.decision, Decision::NonIdent);
+}
+
+#[test]
+fn memory_per_finger_is_small() {
+    let mut g = gallery(300);
+    g.optimise();
+    // The index's offsets table is a fixed 16 MiB (16 bytes per finger at
+    // a million fingers); everything else grows with the gallery.
+    let table = crate::index::TripletIndex::TABLE_BYTES;
+    let per_finger = (g.memory_bytes() - table) as f64 / g.fingers() as f64;
+    assert!(per_finger < 1536.0 - 16.0, "{per_finger} bytes per finger");
+}
+
+#[test]
+fn damaged_files_are_rejected_with_the_defect_named() {
+    let g = gallery(5);
+    let good = g.to_bytes();
+    assert!(Gallery::from_bytes(&good).is_ok());
+    let err = |bytes: &[u8]| Gallery::from_bytes(bytes).unwrap_err().to_string();
+    assert!(err(&good[..10]).contains("shorter than"));
+    assert!(err(&good[..good.len() - 1]).contains("truncated"));
+    let mut magic = good.clone();
+    magic[0] = b'X';
+    assert!(err(&magic).contains("magic"));
+    let mut version = good.clone();
+    version[8] = 9;
+    assert!(err(&version).contains("version 9"));
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x40;
+    assert!(err(&flipped).contains("checksum"));
+    let mut counts = good.clone();
+    counts[16] = 6; // six subjects claimed, five written
+    assert!(err(&counts).contains("truncated"));
+    // Every truncation and every single-byte change is an error, no panic.
+    for cut in 0..good.len() {
+        assert!(Gallery::from_bytes(&good[..cut]).is_err());
+    }
+    for i in (0..good.len()).step_by(7) {
+        let mut b = good.clone();
+        b[i] = b[i].wrapping_add(1);
+        assert!(Gallery::from_bytes(&b).is_err(), "byte {i}");
+    }
+}
+
+#[test]
+fn semantic_defects_behind_a_valid_checksum_are_named() {
+    let g = gallery(2);
+    let mut b = g.to_bytes();
+    // Subject 1 given subject 0's id, checksum recomputed.
+    let h = crate::store::HEADER;
+    let id0: [u8; 8] = b[h..h + 8].try_into().unwrap();
+    b[h + 12..h + 20].copy_from_slice(&id0);
+    let crc = crc32fast::hash(&b[h..]);
+    b[40..44].copy_from_slice(&crc.to_le_bytes());
+    let e = Gallery::from_bytes(&b).unwrap_err().to_string();
+    assert!(e.contains("appears twice"), "{e}");
+    // A finger at position 12.
+    let mut b = g.to_bytes();
+    b[h + 24] = 12;
+    let crc = crc32fast::hash(&b[h..]);
+    b[40..44].copy_from_slice(&crc.to_le_bytes());
+    let e = Gallery::from_bytes(&b).unwrap_err().to_string();
+    assert!(e.contains("position code 12"), "{e}");
+}
+
+#[test]
+fn save_and_load_through_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.scg");
+    let g = gallery(10);
+    g.save(&path).unwrap();
+    let back = Gallery::load(&path).unwrap();
+    assert_eq!(back.to_bytes(), g.to_bytes());
+    assert!(matches!(
+        Gallery::load(&dir.path().join("missing")),
+        Err(IdentError::Io { .. })
+    ));
+}

@@ -1,0 +1,139 @@
+//! Local-structure keys for the filter's inverted index: each minutia with
+//! two of its three nearest neighbours makes a triplet, described in the
+//! minutia's own frame (so rotation and translation do not matter) by each
+//! neighbour's distance, the angle at which it lies and its relative
+//! direction. Those six values, binned, are a 22-bit key. A genuine pair of
+//! impressions shares many keys; strangers share few, because a key pins
+//! down a small shape of three minutiae, not just a pair.
+//!
+//! Gallery fingers store their exact keys; a probe also asks for the
+//! neighbouring bin of every value near a bin edge, so that noise does not
+//! push a shared shape into another key.
+
+use std::f32::consts::PI;
+
+use scomm_fingerprint::Template;
+
+pub const KEY_BITS: u32 = 22;
+const NEIGHBOURS: usize = 3;
+const MIN_D: f32 = 15.0;
+const D_STEP: f32 = 12.0;
+const D_BINS: u32 = 10;
+const A_BINS: u32 = 12;
+const B_BINS: u32 = 8;
+/// A value within this share of a bin's edge also queries the next bin.
+const MARGIN: f32 = 0.25;
+
+fn max_d() -> f32 {
+    MIN_D + D_STEP * D_BINS as f32
+}
+
+/// Bin and, when near an edge, the other bin to query (circular or clamped).
+fn bins(value: f32, bins: u32, circular: bool) -> (u32, Option<u32>) {
+    let f = value.max(0.0);
+    let b = (f as u32).min(bins - 1);
+    let frac = f - b as f32;
+    let other = if frac < MARGIN {
+        if b > 0 {
+            Some(b - 1)
+        } else if circular {
+            Some(bins - 1)
+        } else {
+            None
+        }
+    } else if frac > 1.0 - MARGIN {
+        if b + 1 < bins {
+            Some(b + 1)
+        } else if circular {
+            Some(0)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    (b, other)
+}
+
+/// One neighbour's code and its variants (at most 8).
+fn neighbour_codes(d: f32, alpha: f32, beta: f32, variants: bool, out: &mut Vec<u32>) {
+    out.clear();
+    let (db, d2) = bins((d - MIN_D) / D_STEP, D_BINS, false);
+    let (ab, a2) = bins(alpha / (2.0 * PI) * A_BINS as f32, A_BINS, true);
+    let (bb, b2) = bins(beta / (2.0 * PI) * B_BINS as f32, B_BINS, true);
+    let ds = [Some(db), if variants { d2 } else { None }];
+    let as_ = [Some(ab), if variants { a2 } else { None }];
+    let bs = [Some(bb), if variants { b2 } else { None }];
+    for d in ds.iter().flatten() {
+        for a in as_.iter().flatten() {
+            for b in bs.iter().flatten() {
+                out.push((d * A_BINS + a) * B_BINS + b);
+            }
+        }
+    }
+}
+
+/// Sorted, distinct keys of a template; with `variants`, also the keys a
+/// little noise could have produced (for probes).
+pub fn keys(template: &Template, variants: bool) -> Vec<u32> {
+    let pts: Vec<(f32, f32, f32)> = template
+        .minutiae
+        .iter()
+        .map(|m| (m.x as f32, -(m.y as f32), m.direction))
+        .collect();
+    let mut out = Vec::with_capacity(pts.len() * 3 * if variants { 8 } else { 1 });
+    let mut near: Vec<(f32, usize)> = Vec::new();
+    let (mut c1, mut c2) = (Vec::new(), Vec::new());
+    let (lo, hi) = (MIN_D * MIN_D, max_d() * max_d());
+    for (i, &(x, y, dir)) in pts.iter().enumerate() {
+        near.clear();
+        for (j, &(x2, y2, _)) in pts.iter().enumerate() {
+            let d2 = (x2 - x).powi(2) + (y2 - y).powi(2);
+            if j != i && (lo..hi).contains(&d2) {
+                near.push((d2, j));
+            }
+        }
+        near.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        near.truncate(NEIGHBOURS);
+        let code = |j: usize, buf: &mut Vec<u32>| {
+            let (x2, y2, dir2) = pts[j];
+            let d = ((x2 - x).powi(2) + (y2 - y).powi(2)).sqrt();
+            let alpha = ((y2 - y).atan2(x2 - x) - dir).rem_euclid(2.0 * PI);
+            let beta = (dir2 - dir).rem_euclid(2.0 * PI);
+            neighbour_codes(d, alpha, beta, variants, buf);
+        };
+        for a in 0..near.len() {
+            for b in a + 1..near.len() {
+                code(near[a].1, &mut c1);
+                code(near[b].1, &mut c2);
+                for &p in &c1 {
+                    for &q in &c2 {
+                        // Order-free: the two neighbours in canonical order.
+                        let (s, t) = if p <= q { (p, q) } else { (q, p) };
+                        out.push(s << 11 | t);
+                    }
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Keys present in both sorted lists.
+pub fn shared(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
