@@ -140,7 +140,10 @@ impl Matcher {
         }
     }
 
-    pub fn from_prepared(probe: PreparedTemplate) -> Self {
+    /// A prepared template as the probe; one prepared as a candidate only
+    /// gets its edge hash and coverage bitmap built here.
+    pub fn from_prepared(mut probe: PreparedTemplate) -> Self {
+        probe.build_probe_hash();
         Matcher { probe }
     }
 

@@ -149,7 +149,25 @@ pub fn bucket(length: f32, from_angle: f32, to_angle: f32) -> usize {
 }
 
 impl PreparedTemplate {
+    /// Everything either side of a comparison needs: the candidate half
+    /// (see [`PreparedTemplate::candidate`]) plus the probe's edge hash.
     pub fn new(template: &Template) -> Self {
+        let mut prepared = Self::candidate(template);
+        prepared.build_probe_hash();
+        prepared
+    }
+
+    /// Only what a template needs as the candidate of one comparison: its
+    /// minutiae, canonical edges with their buckets, and its coverage kept
+    /// as the points (`Coverage::points`), without the probe-side
+    /// edge hash and coverage bitmap, which are most of
+    /// [`PreparedTemplate::new`]'s cost. A 1:N search prepares every
+    /// shortlisted gallery finger for one comparison as a candidate. Scores
+    /// are identical to the full preparation's. As a probe
+    /// ([`Matcher::from_prepared`]) it gets the rest built first.
+    ///
+    /// [`Matcher::from_prepared`]: super::Matcher::from_prepared
+    pub fn candidate(template: &Template) -> Self {
         let minutiae: Vec<PreparedMinutia> = template
             .minutiae
             .iter()
@@ -161,47 +179,40 @@ impl PreparedTemplate {
                 kind: m.kind,
             })
             .collect();
-        // Undirected neighbour relation: j is among i's nearest or i among j's.
-        let mut linked: Vec<(u16, u16)> = Vec::new();
-        let mut near: Vec<(f32, usize)> = Vec::new();
-        let (min2, max2) = (MIN_EDGE * MIN_EDGE, MAX_EDGE * MAX_EDGE);
-        let nearer = |p: &(f32, usize), q: &(f32, usize)| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1));
-        for (i, a) in minutiae.iter().enumerate() {
-            near.clear();
-            for (j, b) in minutiae.iter().enumerate() {
-                let d2 = (b.x - a.x).powi(2) + (b.y - a.y).powi(2);
-                if j != i && (min2..=max2).contains(&d2) {
-                    near.push((d2, j));
-                }
-            }
-            // Only the set of the nearest matters, not their order.
-            if near.len() > NEIGHBOURS {
-                near.select_nth_unstable_by(NEIGHBOURS - 1, nearer);
-                near.truncate(NEIGHBOURS);
-            }
-            for &(_, j) in &near {
-                linked.push(((i.min(j)) as u16, (i.max(j)) as u16));
-            }
+        let canonical: Vec<Edge> = neighbour_links(&minutiae)
+            .into_iter()
+            .map(|(i, j)| edge(&minutiae, i, j))
+            .collect();
+        PreparedTemplate {
+            canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
+            canonical,
+            coverage: Coverage::points(minutiae.iter().map(|m| (m.x, m.y))),
+            bucket_start: Vec::new(),
+            bucket_edges: Vec::new(),
+            minutiae,
         }
-        linked.sort_unstable();
-        linked.dedup();
+    }
+
+    /// Whether the probe-side edge hash and coverage bitmap are built
+    /// (always, except after [`PreparedTemplate::candidate`]).
+    pub fn has_probe_hash(&self) -> bool {
+        !self.bucket_start.is_empty()
+    }
+
+    /// Builds the probe-side edge hash from the canonical edges, and the
+    /// coverage bitmap (a no-op when they are there already).
+    pub fn build_probe_hash(&mut self) {
+        if self.has_probe_hash() {
+            return;
+        }
+        self.coverage = Coverage::new(self.minutiae.iter().map(|m| (m.x, m.y)));
         // Both directions are stored: a comparison walks the candidate's
         // canonical (from < to) edges and finds the probe's edge of either
         // direction in the hash, so each correspondence is found once.
-        let quantise = |a: f32| (wrap(a) * ANGLE_UNITS).round() as u32 as u16;
-        let mut edges = Vec::with_capacity(linked.len() * 2);
-        for &(i, j) in &linked {
-            for (f, t) in [(i, j), (j, i)] {
-                let (a, b) = (&minutiae[f as usize], &minutiae[t as usize]);
-                let line = (b.y - a.y).atan2(b.x - a.x);
-                edges.push(Edge {
-                    from: f,
-                    to: t,
-                    length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
-                    from_angle: quantise(line - a.direction),
-                    to_angle: quantise(line - b.direction),
-                });
-            }
+        let mut edges = Vec::with_capacity(self.canonical.len() * 2);
+        for e in &self.canonical {
+            edges.push(*e);
+            edges.push(edge(&self.minutiae, e.to, e.from));
         }
         // Each edge goes into every bucket its tolerance window touches, so
         // a lookup needs only the other edge's own bucket.
@@ -238,14 +249,50 @@ impl PreparedTemplate {
             bucket_edges[fill[b as usize] as usize] = edges[k as usize];
             fill[b as usize] += 1;
         }
-        let canonical: Vec<Edge> = edges.into_iter().filter(|e| e.from < e.to).collect();
-        PreparedTemplate {
-            canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
-            canonical,
-            coverage: Coverage::new(minutiae.iter().map(|m| (m.x, m.y))),
-            bucket_start,
-            bucket_edges,
-            minutiae,
+        self.bucket_start = bucket_start;
+        self.bucket_edges = bucket_edges;
+    }
+}
+
+/// Undirected neighbour relation, each pair once as (lower, higher) in
+/// ascending order: j is among i's nearest or i among j's.
+fn neighbour_links(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
+    let mut linked: Vec<(u16, u16)> = Vec::new();
+    let mut near: Vec<(f32, usize)> = Vec::new();
+    let (min2, max2) = (MIN_EDGE * MIN_EDGE, MAX_EDGE * MAX_EDGE);
+    let nearer = |p: &(f32, usize), q: &(f32, usize)| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1));
+    for (i, a) in minutiae.iter().enumerate() {
+        near.clear();
+        for (j, b) in minutiae.iter().enumerate() {
+            let d2 = (b.x - a.x).powi(2) + (b.y - a.y).powi(2);
+            if j != i && (min2..=max2).contains(&d2) {
+                near.push((d2, j));
+            }
         }
+        // Only the set of the nearest matters, not their order.
+        if near.len() > NEIGHBOURS {
+            near.select_nth_unstable_by(NEIGHBOURS - 1, nearer);
+            near.truncate(NEIGHBOURS);
+        }
+        for &(_, j) in &near {
+            linked.push(((i.min(j)) as u16, (i.max(j)) as u16));
+        }
+    }
+    linked.sort_unstable();
+    linked.dedup();
+    linked
+}
+
+/// The edge from minutia `f` to minutia `t`.
+fn edge(minutiae: &[PreparedMinutia], f: u16, t: u16) -> Edge {
+    let quantise = |a: f32| (wrap(a) * ANGLE_UNITS).round() as u32 as u16;
+    let (a, b) = (&minutiae[f as usize], &minutiae[t as usize]);
+    let line = (b.y - a.y).atan2(b.x - a.x);
+    Edge {
+        from: f,
+        to: t,
+        length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
+        from_angle: quantise(line - a.direction),
+        to_angle: quantise(line - b.direction),
     }
 }

@@ -205,3 +205,44 @@ fn extracted_synthetic_fingers_match_across_rotation() {
         "genuine {genuine} impostor {impostor}"
     );
 }
+
+#[test]
+fn candidate_only_preparation_scores_exactly_like_the_full_one() {
+    // Genuine pairs (moved, distorted, partly cut) and impostor pairs of
+    // several sizes, including degenerate ones: bit-identical scores, and
+    // the same pairing, whether the candidate has the probe-side hash or not.
+    let mut genuine = 0;
+    for seed in 0..30u64 {
+        let finger = random_finger(seed, 8 + (seed as usize * 7) % 60);
+        let probe = Matcher::new(&finger);
+        let others = [
+            impression(&finger, seed + 100, 0.3, (15.0, -10.0), 1.04, 0.25),
+            random_finger(seed + 1000, 5 + (seed as usize * 11) % 70),
+            random_finger(seed + 2000, 1),
+        ];
+        for other in &others {
+            let (full, light) = (
+                PreparedTemplate::new(other),
+                PreparedTemplate::candidate(other),
+            );
+            assert!(full.has_probe_hash() && !light.has_probe_hash());
+            let score = probe.compare(&full);
+            assert_eq!(
+                score.to_bits(),
+                probe.compare(&light).to_bits(),
+                "seed {seed}"
+            );
+            assert_eq!(probe.explain(&full).pairs, probe.explain(&light).pairs);
+            // Made a probe, the light one gets the very hash `new` builds.
+            let rebuilt = Matcher::from_prepared(PreparedTemplate::candidate(other));
+            assert_eq!(rebuilt.probe().bucket_start, full.bucket_start);
+            assert!(light.coverage.is_points() && !rebuilt.probe().coverage.is_points());
+            let reverse = PreparedTemplate::candidate(&finger);
+            let back = Matcher::new(other).compare(&reverse);
+            assert_eq!(back.to_bits(), rebuilt.compare(&reverse).to_bits());
+            genuine += (score > 20.0) as usize;
+        }
+    }
+    // The comparisons above are not all trivial zeros.
+    assert!(genuine >= 20, "{genuine} high scores");
+}
