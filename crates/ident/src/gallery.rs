@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use scomm_fingerprint::matcher::Matcher;
+use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_fingerprint::{Minutia, MinutiaKind, Template};
 
 use crate::descriptor::{self, DIM};
@@ -417,7 +417,9 @@ impl Gallery {
                     if f == u8::MAX {
                         continue;
                     }
-                    let prepared = crate::candidate::prepare_candidate(&self.template(rec));
+                    // Candidate side only: the probe-side hash would be
+                    // most of the preparation's cost and is never read.
+                    let prepared = PreparedTemplate::candidate(&self.template(rec));
                     let score = matchers[f as usize].compare(&prepared);
                     let b = &mut best[f as usize];
                     *b = Some(b.map_or(score, |s: f32| s.max(score)));

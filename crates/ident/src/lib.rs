@@ -57,7 +57,6 @@
 //! # Ok::<(), scomm_ident::IdentError>(())
 //! ```
 
-mod candidate;
 pub mod descriptor;
 mod error;
 pub mod eval;

@@ -207,3 +207,23 @@ fn save_and_load_through_a_file() {
         Err(IdentError::Io { .. })
     ));
 }
+
+#[test]
+fn candidate_preparation_scores_exactly_like_the_full_one() {
+    // Stage 2 prepares gallery fingers as candidates only
+    // (`PreparedTemplate::candidate`); the scores must be those of the full
+    // preparation, on this crate's synthetic fingers, mated and not.
+    use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
+    for s in 0..40u64 {
+        let m = synthetic::MasterFinger::generate(s);
+        let probe = Matcher::new(&m.impression(1));
+        for other in [
+            m.impression(2),
+            synthetic::MasterFinger::generate(s + 500).impression(3),
+        ] {
+            let full = probe.compare(&PreparedTemplate::new(&other));
+            let light = probe.compare(&PreparedTemplate::candidate(&other));
+            assert_eq!(full.to_bits(), light.to_bits(), "seed {s}");
+        }
+    }
+}
