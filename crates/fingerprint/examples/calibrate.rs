@@ -4,6 +4,11 @@
 //! genuine pairs. A threshold is the lowest score whose FMR is at most the
 //! target (`eval::threshold_at_fmr`), rounded up to two decimals.
 //!
+//! It also prints the quantiles of both score distributions that a 1:N
+//! search turns scores into evidence with (`scomm_ident::fusion`'s
+//! `GENUINE` and `IMPOSTOR_LOW` tables, pasted from this output): they
+//! belong to the same matcher and extractor as the thresholds.
+//!
 //! ```sh
 //! cargo run --release -p scomm-fingerprint --example calibrate [-- ../shared/data/fvc2002]
 //! ```
@@ -65,5 +70,27 @@ fn main() {
         let t = (threshold_at_fmr(&impostor, fmr) * 100.0).ceil() / 100.0;
         let fnmr = genuine.iter().filter(|&&g| g < t).count() as f64 / genuine.len() as f64;
         println!("| {} % | {t:.2} | {:.1} % |", fmr * 100.0, fnmr * 100.0);
+    }
+    // Genuine: the score below which a share of the genuine scores lie
+    // (the lower of the two around it), from 0.5 % to 99 %.
+    let mut sorted = genuine.clone();
+    sorted.sort_by(f32::total_cmp);
+    println!("\nGenuine quantiles (share of genuine scores below, score):");
+    for p in [
+        0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
+        0.95, 0.975, 0.99,
+    ] {
+        let k = ((p * sorted.len() as f64) as usize).min(sorted.len() - 1);
+        println!("    ({p}, {:.2}),", sorted[k]);
+    }
+    // Impostor, below the thresholds above: the same rule as theirs.
+    let zero = impostor.iter().filter(|&&s| s <= 0.0).count() as f64 / impostor.len() as f64;
+    println!(
+        "\nImpostor quantiles (share of impostor scores at or above, score); {:.1} % score 0:",
+        zero * 100.0
+    );
+    for share in [0.9, 0.7, 0.5, 0.3, 0.2] {
+        let t = (threshold_at_fmr(&impostor, share) * 100.0).ceil() / 100.0;
+        println!("    ({share}, {t:.2}),");
     }
 }
