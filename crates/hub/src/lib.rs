@@ -11,10 +11,10 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
-use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports, Subject};
+use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports};
 use scomm_domain::ids::{BookingId, FbiNumber};
-use scomm_domain::{Case, Config, Dice, Envelope, Message, Party, SimTime};
-use scomm_store::{MessageRow, Store, StoreError};
+use scomm_domain::{Config, Dice, Envelope, Message, Party, SimTime};
+use scomm_store::{CaseRow, MessageRow, Store, StoreError, SubjectRow};
 
 /// The parts of the world outside the system (courts, the calendar of
 /// arrests) that the simulator plays. It reads the hub state, never writes it.
@@ -370,8 +370,8 @@ impl Batch {
 /// The cases and subjects changed since the last checkpoint, copied at a
 /// batch boundary so that the writer can store them while the flow goes on.
 struct Snapshot {
-    cases: Vec<Case>,
-    subjects: Vec<Subject>,
+    cases: Vec<CaseRow>,
+    subjects: Vec<SubjectRow>,
     next_fbi_number: u64,
     cursor: (i64, u64),
 }
@@ -386,11 +386,11 @@ impl Snapshot {
         Snapshot {
             cases: std::mem::take(dirty_cases)
                 .into_iter()
-                .map(|b| state.cases[&b].clone())
+                .map(|b| CaseRow::new(&state.cases[&b]))
                 .collect(),
             subjects: std::mem::take(dirty_subjects)
                 .into_iter()
-                .map(|f| state.subjects[&f].clone())
+                .map(|f| SubjectRow::new(&state.subjects[&f]))
                 .collect(),
             next_fbi_number: state.next_fbi_number,
             cursor,
@@ -399,12 +399,8 @@ impl Snapshot {
 
     /// Write the cases and subjects, and mark the stored state current up to the cursor.
     fn write(&self, tx: &scomm_store::Tx) -> Result<(), HubError> {
-        for c in &self.cases {
-            tx.put_case(c)?;
-        }
-        for s in &self.subjects {
-            tx.put_subject(s)?;
-        }
+        tx.put_cases(&self.cases)?;
+        tx.put_subjects(&self.subjects)?;
         tx.set_meta("next_fbi_number", &self.next_fbi_number.to_string())?;
         tx.set_checkpoint(self.cursor.0, self.cursor.1)?;
         Ok(())
