@@ -11,10 +11,10 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
-use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports, Subject};
+use scomm_domain::agency::{AuditLine, Ctx, HubState, Outbox, Ports};
 use scomm_domain::ids::{BookingId, FbiNumber};
-use scomm_domain::{Case, Config, Dice, Envelope, Message, Party, SimTime};
-use scomm_store::{MessageRow, Store, StoreError};
+use scomm_domain::{Config, Dice, Envelope, Message, Party, SimTime};
+use scomm_store::{CaseRow, MessageRow, Store, StoreError, SubjectRow};
 
 /// The parts of the world outside the system (courts, the calendar of
 /// arrests) that the simulator plays. It reads the hub state, never writes it.
@@ -59,6 +59,25 @@ pub struct Hub {
     to_replay: Vec<Envelope>,
     dirty_cases: BTreeSet<BookingId>,
     dirty_subjects: BTreeSet<FbiNumber>,
+    /// CPU seconds of the last [`Hub::run`]'s two threads, where the OS tells.
+    pub last_run_cpu: Option<RunCpu>,
+}
+
+/// CPU time of each thread of one [`Hub::run`]: on a shared machine these
+/// show which side bounds the flow when wall times do not.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunCpu {
+    /// The thread that runs the agencies and builds the batches.
+    pub flow_seconds: f64,
+    /// The thread that commits the batches.
+    pub writer_seconds: f64,
+}
+
+/// CPU seconds the calling thread has run (Linux `schedstat`, nanoseconds).
+fn thread_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns as f64 / 1e9)
 }
 
 impl Hub {
@@ -105,6 +124,7 @@ impl Hub {
             to_replay,
             dirty_cases: BTreeSet::new(),
             dirty_subjects: BTreeSet::new(),
+            last_run_cpu: None,
         };
         for env in hub.store.pending()? {
             hub.queue.push(Reverse(Queued::new(env)));
@@ -215,6 +235,7 @@ impl Hub {
     ) -> Result<u64, HubError> {
         self.replay(ports);
         let start = self.processed;
+        let flow_cpu_start = thread_cpu_seconds();
         let Hub {
             store,
             state,
@@ -233,14 +254,14 @@ impl Hub {
         } = self;
         // Two batches in flight at most: enough to overlap, little memory.
         let (send, recv) = std::sync::mpsc::sync_channel::<Batch>(1);
-        std::thread::scope(|scope| -> Result<(), HubError> {
+        let (flow_cpu, writer_cpu) = std::thread::scope(|scope| -> Result<_, HubError> {
             let writer = std::thread::Builder::new()
                 .name("scomm-writer".into())
-                .spawn_scoped(scope, move || -> Result<(), HubError> {
+                .spawn_scoped(scope, move || -> Result<Option<f64>, HubError> {
                     for b in recv {
                         b.write(store)?;
                     }
-                    Ok(())
+                    Ok(thread_cpu_seconds())
                 })
                 .expect("a thread can be started");
             let mut out = Outbox::default();
@@ -248,13 +269,14 @@ impl Hub {
             while !queue.is_empty() {
                 let mut now = SimTime(0);
                 let mut in_batch = 0;
-                let mut rows: Vec<MessageRow> = Vec::new();
-                let mut audit: Vec<(u64, i64, AuditLine)> = Vec::new();
+                // Sized for a batch up front: growing them copied every row again.
+                let mut rows: Vec<MessageRow> = Vec::with_capacity(*batch + *batch / 4);
+                let mut audit: Vec<(u64, i64, AuditLine)> = Vec::with_capacity(*batch);
                 while in_batch < *batch {
                     let Some(Reverse(queued)) = queue.pop() else {
                         break;
                     };
-                    let env = *queued.env;
+                    let env = queued.env; // stays boxed: no copy of the message
                     debug_assert!(
                         (env.deliver_at.0, env.id) > *cursor,
                         "delivery order is monotonic"
@@ -322,8 +344,16 @@ impl Hub {
                 });
             }
             drop(send);
-            writer.join().expect("the database writer does not panic")
+            let writer_cpu = writer.join().expect("the database writer does not panic")?;
+            Ok((thread_cpu_seconds(), writer_cpu))
         })?;
+        self.last_run_cpu = match (flow_cpu_start, flow_cpu, writer_cpu) {
+            (Some(a), Some(b), Some(w)) => Some(RunCpu {
+                flow_seconds: b - a,
+                writer_seconds: w,
+            }),
+            _ => None,
+        };
         if self.checkpoint != self.cursor || !self.dirty_cases.is_empty() {
             let snapshot = Snapshot::take(
                 &self.state,
@@ -370,8 +400,8 @@ impl Batch {
 /// The cases and subjects changed since the last checkpoint, copied at a
 /// batch boundary so that the writer can store them while the flow goes on.
 struct Snapshot {
-    cases: Vec<Case>,
-    subjects: Vec<Subject>,
+    cases: Vec<CaseRow>,
+    subjects: Vec<SubjectRow>,
     next_fbi_number: u64,
     cursor: (i64, u64),
 }
@@ -386,11 +416,11 @@ impl Snapshot {
         Snapshot {
             cases: std::mem::take(dirty_cases)
                 .into_iter()
-                .map(|b| state.cases[&b].clone())
+                .map(|b| CaseRow::new(&state.cases[&b]))
                 .collect(),
             subjects: std::mem::take(dirty_subjects)
                 .into_iter()
-                .map(|f| state.subjects[&f].clone())
+                .map(|f| SubjectRow::new(&state.subjects[&f]))
                 .collect(),
             next_fbi_number: state.next_fbi_number,
             cursor,
@@ -399,12 +429,8 @@ impl Snapshot {
 
     /// Write the cases and subjects, and mark the stored state current up to the cursor.
     fn write(&self, tx: &scomm_store::Tx) -> Result<(), HubError> {
-        for c in &self.cases {
-            tx.put_case(c)?;
-        }
-        for s in &self.subjects {
-            tx.put_subject(s)?;
-        }
+        tx.put_cases(&self.cases)?;
+        tx.put_subjects(&self.subjects)?;
         tx.set_meta("next_fbi_number", &self.next_fbi_number.to_string())?;
         tx.set_checkpoint(self.cursor.0, self.cursor.1)?;
         Ok(())

@@ -31,6 +31,18 @@ fn checkpoint_behind_cursor(db: &Path) -> bool {
     cursor.0.is_some() && cursor != checkpoint
 }
 
+/// The audit log's references to messages are not enforced on insert
+/// (see `Store::open`); every one must still resolve.
+fn assert_no_dangling_references(db: &Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let n: i64 = c
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(n, 0, "{}: rows referring to missing messages", db.display());
+}
+
 fn report(db: &Path) -> serde_json::Value {
     let out = scomm()
         .args(["report", "--format", "json", "--db"])
@@ -131,6 +143,8 @@ fn kill_and_resume(scenario: &Path, extra: &[&str], first_wait_ms: u64) {
         partial, want,
         "statistics after {interruptions} kills differ from the uninterrupted run"
     );
+    assert_no_dangling_references(&whole);
+    assert_no_dangling_references(&killed);
 }
 
 #[test]

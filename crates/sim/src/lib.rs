@@ -54,6 +54,8 @@ pub struct RunSummary {
     pub setup_seconds: f64,
     /// Delivering messages through the flow, with durable commits.
     pub flow_seconds: f64,
+    /// CPU seconds of the flow's two threads (agencies, database writer), where known.
+    pub flow_cpu: Option<scomm_hub::RunCpu>,
     pub mode: &'static str,
 }
 
@@ -166,6 +168,7 @@ pub fn simulate(
         new_bookings: hub.state.cases.len() - before,
         setup_seconds,
         flow_seconds: flow.elapsed().as_secs_f64(),
+        flow_cpu: hub.last_run_cpu,
         mode: mode.name(),
     })
 }

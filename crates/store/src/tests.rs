@@ -154,3 +154,25 @@ fn batches_of_any_size_land_whole() {
     assert_eq!(s.count("audit").unwrap(), n);
     assert!(s.audit_of(3).unwrap().is_empty(), "no booking: NULL");
 }
+
+#[test]
+fn an_audit_line_for_an_unknown_message_is_reported_dangling() {
+    let mut s = Store::open_in_memory().unwrap();
+    let line = AuditLine {
+        party: Party::Lea,
+        booking: Some(BookingId(7)),
+        event: "released".into(),
+    };
+    let tx = s.begin().unwrap();
+    tx.insert_message(&env(1, 10)).unwrap();
+    tx.insert_audit(1, 10, &line).unwrap();
+    tx.commit().unwrap();
+    assert!(s.dangling_references().unwrap().is_empty());
+    let tx = s.begin().unwrap();
+    tx.insert_audit(99, 10, &line).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(
+        s.dangling_references().unwrap(),
+        vec![("audit".to_string(), 2)]
+    );
+}

@@ -478,6 +478,12 @@ pub fn bench_hub(args: BenchHubArgs) -> anyhow::Result<()> {
         s.setup_seconds
     );
     println!("flow                {:.2} s (every message delivered, persisted and audited; durable commits)", s.flow_seconds);
+    if let Some(cpu) = s.flow_cpu {
+        println!(
+            "flow CPU            {:.2} s agencies thread, {:.2} s writer thread",
+            cpu.flow_seconds, cpu.writer_seconds
+        );
+    }
     println!("wall time           {wall:.2} s");
     println!(
         "bookings/s (flow)   {:.0}",
