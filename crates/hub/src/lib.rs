@@ -71,6 +71,8 @@ pub struct RunCpu {
     pub flow_seconds: f64,
     /// The thread that commits the batches.
     pub writer_seconds: f64,
+    /// The thread that copies the WAL into the database file (0 in memory).
+    pub wal_seconds: f64,
 }
 
 /// CPU seconds the calling thread has run (Linux `schedstat`, nanoseconds).
@@ -252,15 +254,41 @@ impl Hub {
             dirty_subjects,
             ..
         } = self;
+        // Copying the WAL into the database file (and its fsyncs) runs on a
+        // third thread with its own connection, off the writer's path: done
+        // by the writer's commits it stalled the flow for most of a second
+        // at a time on oct2010.
+        let wal = store.checkpointer()?;
+        if wal.is_some() {
+            store.set_autocheckpoint(false)?;
+        }
         // Two batches in flight at most: enough to overlap, little memory.
         let (send, recv) = std::sync::mpsc::sync_channel::<Batch>(1);
-        let (flow_cpu, writer_cpu) = std::thread::scope(|scope| -> Result<_, HubError> {
+        // "A batch was committed": at most one waiting, later ones fold into it.
+        let (committed, commits) = std::sync::mpsc::sync_channel::<()>(1);
+        let threads = std::thread::scope(|scope| -> Result<_, HubError> {
             let writer = std::thread::Builder::new()
                 .name("scomm-writer".into())
                 .spawn_scoped(scope, move || -> Result<Option<f64>, HubError> {
                     for b in recv {
                         b.write(store)?;
+                        let _ = committed.try_send(());
                     }
+                    Ok(thread_cpu_seconds())
+                })
+                .expect("a thread can be started");
+            let wal_thread = std::thread::Builder::new()
+                .name("scomm-wal".into())
+                .spawn_scoped(scope, move || -> Result<Option<f64>, HubError> {
+                    let Some(wal) = wal else {
+                        return Ok(None);
+                    };
+                    // Ends when the writer ends (its sender is dropped);
+                    // then once more for the last commits.
+                    for () in commits {
+                        wal.passive()?;
+                    }
+                    wal.passive()?;
                     Ok(thread_cpu_seconds())
                 })
                 .expect("a thread can be started");
@@ -344,13 +372,19 @@ impl Hub {
                 });
             }
             drop(send);
-            let writer_cpu = writer.join().expect("the database writer does not panic")?;
-            Ok((thread_cpu_seconds(), writer_cpu))
-        })?;
+            let writer_cpu = writer.join().expect("the database writer does not panic");
+            let wal_cpu = wal_thread
+                .join()
+                .expect("the WAL checkpointer does not panic");
+            Ok((thread_cpu_seconds(), writer_cpu?, wal_cpu?))
+        });
+        self.store.set_autocheckpoint(true)?;
+        let (flow_cpu, writer_cpu, wal_cpu) = threads?;
         self.last_run_cpu = match (flow_cpu_start, flow_cpu, writer_cpu) {
             (Some(a), Some(b), Some(w)) => Some(RunCpu {
                 flow_seconds: b - a,
                 writer_seconds: w,
+                wal_seconds: wal_cpu.unwrap_or(0.0),
             }),
             _ => None,
         };

@@ -40,9 +40,32 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// WAL pages (16 KiB) after which a commit checkpoints: 256 MiB.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 16_384;
+
+/// A connection that only checkpoints the WAL (see [`Store::checkpointer`]).
+pub struct Checkpointer {
+    conn: Connection,
+}
+
+impl Checkpointer {
+    /// Copy the WAL's committed frames into the database file without
+    /// blocking the writer (`PRAGMA wal_checkpoint(PASSIVE)`). Returns
+    /// (frames in the WAL, frames checkpointed).
+    pub fn passive(&self) -> Result<(i64, i64)> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })?)
+    }
+}
+
 /// An open database.
 pub struct Store {
     conn: Connection,
+    /// The database file; None for an in-memory database.
+    path: Option<std::path::PathBuf>,
 }
 
 fn json<T: Serialize>(v: &T) -> String {
@@ -83,16 +106,16 @@ impl Store {
             path: path.display().to_string(),
             source,
         })?;
-        Self::setup(conn)
+        Self::setup(conn, Some(path.to_path_buf()))
     }
 
     /// A private in-memory database (tests, benchmarks of the logic alone).
     pub fn open_in_memory() -> Result<Store> {
         configure_sqlite();
-        Self::setup(Connection::open_in_memory()?)
+        Self::setup(Connection::open_in_memory()?, None)
     }
 
-    fn setup(conn: Connection) -> Result<Store> {
+    fn setup(conn: Connection, path: Option<std::path::PathBuf>) -> Result<Store> {
         // WAL with synchronous=NORMAL: a commit survives a process crash (the
         // case we must survive); only an OS crash may lose the last commits.
         // Larger pages suit append-mostly tables of JSON rows (takes effect on a new database).
@@ -112,9 +135,9 @@ impl Store {
         // 16 KiB) rather than every 4 MiB: pages rewritten by consecutive
         // batches reach the database file once. Afterwards the WAL file is cut
         // back to 64 MiB.
-        conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        let mut store = Store { conn };
+        let mut store = Store { conn, path };
         schema::migrate(&mut store.conn)?;
         Ok(store)
     }
@@ -124,6 +147,33 @@ impl Store {
             .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
+    }
+
+    /// A second connection to this database that copies committed WAL
+    /// frames into the database file, so that a writer can leave that work
+    /// (and its fsyncs) to another thread; see [`Store::set_autocheckpoint`].
+    /// None for an in-memory database.
+    pub fn checkpointer(&self) -> Result<Option<Checkpointer>> {
+        let Some(path) = &self.path else {
+            return Ok(None);
+        };
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        // Ours never checkpoints by itself; closing it must not either
+        // while the writer may still be at work.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(Some(Checkpointer { conn }))
+    }
+
+    /// Whether commits on this connection checkpoint the WAL themselves
+    /// once it passes 256 MiB (the default), or leave it to a [`Checkpointer`].
+    pub fn set_autocheckpoint(&self, on: bool) -> Result<()> {
+        let pages = if on { WAL_AUTOCHECKPOINT_PAGES } else { 0 };
+        self.conn.pragma_update(None, "wal_autocheckpoint", pages)?;
+        Ok(())
     }
 
     /// Rows whose declared foreign key points at nothing (`PRAGMA

@@ -480,8 +480,8 @@ pub fn bench_hub(args: BenchHubArgs) -> anyhow::Result<()> {
     println!("flow                {:.2} s (every message delivered, persisted and audited; durable commits)", s.flow_seconds);
     if let Some(cpu) = s.flow_cpu {
         println!(
-            "flow CPU            {:.2} s agencies thread, {:.2} s writer thread",
-            cpu.flow_seconds, cpu.writer_seconds
+            "flow CPU            {:.2} s agencies thread, {:.2} s writer thread, {:.2} s WAL checkpoints",
+            cpu.flow_seconds, cpu.writer_seconds, cpu.wal_seconds
         );
     }
     println!("wall time           {wall:.2} s");
