@@ -467,6 +467,30 @@ impl Gallery {
         })
     }
 
+    /// Stage 1 alone, for measuring the filter: the `keep` subjects with
+    /// the best filter scores, best first, as [`Self::search`] would pass
+    /// them to the full matcher.
+    pub fn filter_only(
+        &self,
+        probe: &[(FingerPosition, Template)],
+        keep: usize,
+    ) -> Result<Vec<(SubjectId, f32)>, IdentError> {
+        check_fingers(probe)?;
+        let prepared: Vec<Prepared> = probe
+            .iter()
+            .map(|(p, t)| prepare_finger(*p, t, true))
+            .collect();
+        let mut finger_of = [u8::MAX; 11];
+        for (i, p) in probe.iter().enumerate() {
+            finger_of[p.0.code() as usize] = i as u8;
+        }
+        Ok(self
+            .filter(&prepared, &finger_of, keep)
+            .into_iter()
+            .map(|(score, slot)| (self.subjects[slot as usize].id, score))
+            .collect())
+    }
+
     /// First stage: every live record at a probed position, compared by
     /// descriptor, and the records sharing triplet keys with the probe
     /// finger, weighted by rarity. Both are z-scored per probe finger over
