@@ -23,7 +23,11 @@ use scomm_fingerprint::Template;
 
 const DISTANCE_BINS: usize = 8;
 const ANGLE_BINS: usize = 8;
-const DIRECTION_BINS: usize = 8;
+/// Four, not eight: half the bytes per finger (256) for the same share of
+/// mates kept once the triplet hits vote on rotation (measured on synthetic
+/// two-index probes at 10,000 subjects), which pays for the fourth triplet
+/// neighbour within 1.5 KiB per finger.
+const DIRECTION_BINS: usize = 4;
 /// Bytes per descriptor.
 pub const DIM: usize = DISTANCE_BINS * ANGLE_BINS * DIRECTION_BINS;
 const NEIGHBOURS: usize = 8;

@@ -1,7 +1,7 @@
 //! The gallery on disk: one file, read in one streamed read, checked
 //! before anything in it is used.
 //!
-//! Layout (all integers little endian), version 1:
+//! Layout (all integers little endian), version 2:
 //!
 //! | bytes | field |
 //! |---|---|
@@ -18,7 +18,10 @@
 //! | R x 8 | position (u8), minutiae count (u8), width (u16), height (u16), key count (u16) |
 //! | R x DIM | filter descriptors |
 //! | M x 6 | packed minutiae (x u16, y u16, direction in 1/256 turn, kind + quality/2 << 2) |
-//! | K x 4 | triplet keys (u32 below 2^22), each finger's ascending |
+//! | K x 4 | triplet entries (key << 8 \| central minutia direction, below 2^30), each finger's ascending |
+//!
+//! Version 1 (no directions in the keys) is refused: a gallery is rebuilt
+//! from its templates, not converted.
 //!
 //! Only live subjects are written, so a saved and reloaded gallery is
 //! compact. What derives from the stored data (descriptor norms, the
@@ -34,7 +37,7 @@ use crate::gallery::{Gallery, PackedMinutia, Record, Subject};
 use crate::{FingerPosition, IdentError};
 
 pub const MAGIC: &[u8; 8] = b"SCOMMGAL";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 pub const HEADER: usize = 48;
 const RECORD: usize = 8;
 
@@ -81,7 +84,8 @@ impl Gallery {
             out.push(rec.count);
             out.extend_from_slice(&rec.width.to_le_bytes());
             out.extend_from_slice(&rec.height.to_le_bytes());
-            // At most 3 keys per minutia pair of neighbours: fits u16.
+            // At most 6 entries per minutia (pairs of 4 neighbours), 255
+            // minutiae: fits u16.
             out.extend_from_slice(&(key_count(r) as u16).to_le_bytes());
         }
         for &r in &records {
@@ -247,11 +251,12 @@ impl Gallery {
             .collect();
         if let Some(at) = keys
             .iter()
-            .position(|&k| k >> crate::triplets::KEY_BITS != 0)
+            .position(|&k| k >> crate::triplets::ENTRY_BITS != 0)
         {
             return Err(corrupt(format!(
-                "triplet key {at} is {}, beyond 22 bits",
-                keys[at]
+                "triplet entry {at} is {}, beyond {} bits",
+                keys[at],
+                crate::triplets::ENTRY_BITS
             )));
         }
         let mut start = Vec::with_capacity(n_records + 1);
@@ -259,7 +264,8 @@ impl Gallery {
         for &c in &key_counts {
             start.push(start[start.len() - 1] + c);
         }
-        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys);
+        let positions: Vec<u8> = g.records.iter().map(|r| r.position).collect();
+        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys, &positions);
         g.descriptors = desc_bytes.to_vec();
         let profile = descriptor::profile();
         g.centred = g
