@@ -63,34 +63,99 @@ impl TripletIndex {
             }
             return index;
         }
-        Self::table(start, keys, positions.to_vec())
+        Self::table(start, keys.len(), &|i| keys[i], positions.to_vec())
     }
 
-    /// The table of records' entries, by a counting sort.
-    fn table(start: &[usize], keys: &[u32], positions: Vec<u8>) -> Self {
+    /// As [`Self::from_record_keys`], the entries given as little-endian
+    /// bytes (a gallery file's), read in place rather than copied.
+    pub fn from_record_key_bytes(start: &[usize], bytes: &[u8], positions: &[u8]) -> Self {
+        let key_at = |i: usize| {
+            u32::from_le_bytes([
+                bytes[4 * i],
+                bytes[4 * i + 1],
+                bytes[4 * i + 2],
+                bytes[4 * i + 3],
+            ])
+        };
+        let n = bytes.len() / 4;
+        if n <= PENDING_FLOOR {
+            let keys: Vec<u32> = (0..n).map(key_at).collect();
+            return Self::from_record_keys(start, &keys, positions);
+        }
+        Self::table(start, n, &key_at, positions.to_vec())
+    }
+
+    /// The table of records' entries (`key_at(i)` for i in
+    /// `start[r]..start[r + 1]`), by a counting sort on all threads: each
+    /// thread counts a share of the records, then fills the postings of
+    /// its own range of keys (disjoint slices of the output), reading
+    /// every record in (position, record) order. The counting sort keeps
+    /// that order, so every list comes out grouped by position.
+    fn table(
+        start: &[usize],
+        n_keys: usize,
+        key_at: &(dyn Fn(usize) -> u32 + Sync),
+        positions: Vec<u8>,
+    ) -> Self {
+        use rayon::prelude::*;
         let records = start.len().saturating_sub(1);
-        let mut offsets = vec![0u32; KEYS + 1];
-        for &e in keys {
-            offsets[entry_key(e) as usize + 1] += 1;
-        }
-        for k in 0..KEYS {
-            offsets[k + 1] += offsets[k];
-        }
-        // Records in (position, record) order: the counting sort keeps the
-        // order it is fed, so every list comes out grouped by position.
         let mut by_position: Vec<u32> = (0..records as u32).collect();
         by_position.sort_by_key(|&r| positions[r as usize]);
-        let mut fill = offsets.clone();
-        let mut postings = vec![0u32; keys.len()];
-        let mut dirs = vec![0u8; keys.len()];
-        for r in by_position {
-            for &e in &keys[start[r as usize]..start[r as usize + 1]] {
-                let slot = &mut fill[entry_key(e) as usize];
-                postings[*slot as usize] = r;
-                dirs[*slot as usize] = entry_dir(e);
-                *slot += 1;
-            }
+        let threads = rayon::current_num_threads().max(1);
+        let counts = (0..threads)
+            .into_par_iter()
+            .map(|t| {
+                let mut c = vec![0u32; KEYS];
+                for i in start[records * t / threads]..start[records * (t + 1) / threads] {
+                    c[entry_key(key_at(i)) as usize] += 1;
+                }
+                c
+            })
+            .reduce_with(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            })
+            .unwrap_or_else(|| vec![0u32; KEYS]);
+        let mut offsets = vec![0u32; KEYS + 1];
+        for k in 0..KEYS {
+            offsets[k + 1] = offsets[k] + counts[k];
         }
+        drop(counts);
+        // Key ranges holding about equal shares of the postings.
+        let mut bounds = vec![0usize];
+        for t in 1..threads {
+            let target = (n_keys * t / threads) as u32;
+            bounds.push(offsets.partition_point(|&o| o < target).min(KEYS));
+        }
+        bounds.push(KEYS);
+        bounds.dedup();
+        let mut postings = vec![0u32; n_keys];
+        let mut dirs = vec![0u8; n_keys];
+        let mut parts = Vec::new();
+        let (mut rest_p, mut rest_d) = (&mut postings[..], &mut dirs[..]);
+        for w in bounds.windows(2) {
+            let len = (offsets[w[1]] - offsets[w[0]]) as usize;
+            let (p, rp) = std::mem::take(&mut rest_p).split_at_mut(len);
+            let (d, rd) = std::mem::take(&mut rest_d).split_at_mut(len);
+            parts.push((w[0], w[1], p, d));
+            (rest_p, rest_d) = (rp, rd);
+        }
+        parts.into_par_iter().for_each(|(lo, hi, p, d)| {
+            let base = offsets[lo];
+            let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|&o| o - base).collect();
+            for &r in &by_position {
+                for i in start[r as usize]..start[r as usize + 1] {
+                    let e = key_at(i);
+                    let k = entry_key(e) as usize;
+                    if (lo..hi).contains(&k) {
+                        let slot = &mut fill[k - lo];
+                        p[*slot as usize] = r;
+                        d[*slot as usize] = entry_dir(e);
+                        *slot += 1;
+                    }
+                }
+            }
+        });
         TripletIndex {
             offsets,
             postings,
@@ -110,7 +175,7 @@ impl TripletIndex {
         let (start, keys) = self.keys_by_record(records);
         let start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
         let positions = std::mem::take(&mut self.positions);
-        *self = Self::table(&start, &keys, positions);
+        *self = Self::table(&start, keys.len(), &|i| keys[i], positions);
     }
 
     /// Bytes of the offsets table once built (independent of gallery size).

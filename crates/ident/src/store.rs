@@ -41,6 +41,23 @@ pub const VERSION: u32 = 2;
 pub const HEADER: usize = 48;
 const RECORD: usize = 8;
 
+/// CRC-32 of `bytes`, summed in 16 MiB pieces on all threads and combined.
+fn checksum(bytes: &[u8]) -> u32 {
+    let pieces: Vec<crc32fast::Hasher> = bytes
+        .par_chunks(16 << 20)
+        .map(|piece| {
+            let mut h = crc32fast::Hasher::new();
+            h.update(piece);
+            h
+        })
+        .collect();
+    let mut total = crc32fast::Hasher::new();
+    for piece in &pieces {
+        total.combine(piece);
+    }
+    total.finalize()
+}
+
 fn corrupt(what: impl Into<String>) -> IdentError {
     IdentError::Corrupt(what.into())
 }
@@ -155,7 +172,7 @@ impl Gallery {
                 body.len()
             )));
         }
-        if crc32fast::hash(body) != crc {
+        if checksum(body) != crc {
             return Err(corrupt(
                 "checksum mismatch: the file's contents were altered",
             ));
@@ -245,17 +262,12 @@ impl Gallery {
                 key_counts.iter().sum::<usize>()
             )));
         }
-        let keys: Vec<u32> = key_bytes
-            .par_chunks_exact(4)
-            .map(|k| u32::from_le_bytes(k.try_into().expect("4 bytes")))
-            .collect();
-        if let Some(at) = keys
-            .iter()
-            .position(|&k| k >> crate::triplets::ENTRY_BITS != 0)
-        {
+        let entry = |k: &[u8]| u32::from_le_bytes(k.try_into().expect("4 bytes"));
+        let beyond = |k: &[u8]| entry(k) >> crate::triplets::ENTRY_BITS != 0;
+        if let Some(at) = key_bytes.par_chunks_exact(4).position_first(beyond) {
             return Err(corrupt(format!(
                 "triplet entry {at} is {}, beyond {} bits",
-                keys[at],
+                entry(&key_bytes[at * 4..at * 4 + 4]),
                 crate::triplets::ENTRY_BITS
             )));
         }
@@ -265,7 +277,8 @@ impl Gallery {
             start.push(start[start.len() - 1] + c);
         }
         let positions: Vec<u8> = g.records.iter().map(|r| r.position).collect();
-        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys, &positions);
+        g.triplets =
+            crate::index::TripletIndex::from_record_key_bytes(&start, key_bytes, &positions);
         g.descriptors = desc_bytes.to_vec();
         let profile = descriptor::profile();
         g.centred = g
