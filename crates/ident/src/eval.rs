@@ -134,6 +134,71 @@ pub fn synthetic_gallery(
     Ok(gallery)
 }
 
+/// A gallery of `subjects` synthetic subjects enrolled with `positions`
+/// only (enough to measure a filter for probes of those positions at a
+/// tenth of the cost of ten-print subjects).
+pub fn synthetic_gallery_of(
+    subjects: u64,
+    run_seed: u64,
+    positions: &[FingerPosition],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Gallery, IdentError> {
+    let params = ImpressionParams::default();
+    let mut gallery = Gallery::new();
+    const BATCH: u64 = 5_000;
+    let mut start = 0;
+    while start < subjects {
+        let end = (start + BATCH).min(subjects);
+        let batch: Vec<(SubjectId, Vec<(FingerPosition, Template)>)> = (start..end)
+            .into_par_iter()
+            .map(|s| (s, capture(subject_seed(run_seed, s), 0, positions, &params)))
+            .collect();
+        gallery.enrol_batch(&batch)?;
+        progress(end - start);
+        start = end;
+    }
+    gallery.optimise();
+    Ok(gallery)
+}
+
+/// The filter alone on `mated` synthetic mated probes of `positions`: the
+/// share of mates within the first `penetration` of the gallery's subjects,
+/// for each penetration asked, and the mean seconds of one filter pass.
+pub fn synthetic_filter_curve(
+    gallery: &Gallery,
+    enrolled: u64,
+    run_seed: u64,
+    positions: &[FingerPosition],
+    mated: u64,
+    penetrations: &[f64],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Vec<f64>, f64), IdentError> {
+    let subjects = gallery.subjects().max(1);
+    let keep_at = |p: f64| ((p * subjects as f64).round() as usize).max(1);
+    let keep = penetrations.iter().map(|&p| keep_at(p)).max().unwrap_or(1);
+    let step = (enrolled / mated.max(1)).max(1);
+    let mut ranks = Vec::new();
+    let mut seconds = 0.0;
+    let n = mated.min(enrolled);
+    for k in 0..n {
+        let s = k * step;
+        let probe = synthetic_probe(run_seed, s, 1, positions);
+        let start = std::time::Instant::now();
+        let list = gallery.filter_only(&probe, keep)?;
+        seconds += start.elapsed().as_secs_f64();
+        ranks.push(list.iter().position(|&(id, _)| id == s));
+        progress(1);
+    }
+    let kept = penetrations
+        .iter()
+        .map(|&p| {
+            let k = keep_at(p);
+            ranks.iter().filter(|r| r.is_some_and(|r| r < k)).count() as f64 / n.max(1) as f64
+        })
+        .collect();
+    Ok((kept, seconds / n.max(1) as f64))
+}
+
 /// A probe of `positions` from a synthetic subject's later encounter.
 pub fn synthetic_probe(
     run_seed: u64,

@@ -72,6 +72,29 @@ pub(crate) fn unpack(p: &PackedMinutia) -> Minutia {
     }
 }
 
+/// Rotation bins of the filter's triplet votes (22.5 degrees each).
+const ROTATION_BINS: usize = 16;
+
+/// The weight of one record's triplet hits (record, rotation, idf) that
+/// agree on the rotation between probe and gallery finger: votes are
+/// spread linearly over the two nearest of [`ROTATION_BINS`] bins and the
+/// best two adjacent bins count. A mate's true correspondences agree
+/// within the impressions' relative rotation noise; a stranger's chance
+/// hits spread over the whole turn, so most of them drop out.
+fn rotation_consistent(hits: &[(u32, u8, f32)]) -> f32 {
+    let mut votes = [0f32; ROTATION_BINS];
+    for &(_, rot, w) in hits {
+        let f = rot as f32 * (ROTATION_BINS as f32 / 256.0);
+        let b = f as usize;
+        let frac = f - b as f32;
+        votes[b % ROTATION_BINS] += w * (1.0 - frac);
+        votes[(b + 1) % ROTATION_BINS] += w * frac;
+    }
+    (0..ROTATION_BINS)
+        .map(|b| votes[b] + votes[(b + 1) % ROTATION_BINS])
+        .fold(0.0, f32::max)
+}
+
 /// Enrolled subjects, searchable 1:N.
 #[derive(Clone, Debug, Default)]
 pub struct Gallery {
@@ -296,7 +319,7 @@ impl Gallery {
             self.minutiae.extend_from_slice(&f.minutiae);
             self.descriptors.extend_from_slice(&f.descriptor);
             self.centred.push(f.centred);
-            self.triplets.add(r, &f.keys);
+            self.triplets.add(r, f.position.code(), &f.keys);
             self.subjects[slot as usize].records.push(r);
             self.live_records += 1;
         }
@@ -467,6 +490,30 @@ impl Gallery {
         })
     }
 
+    /// Stage 1 alone, for measuring the filter: the `keep` subjects with
+    /// the best filter scores, best first, as [`Self::search`] would pass
+    /// them to the full matcher.
+    pub fn filter_only(
+        &self,
+        probe: &[(FingerPosition, Template)],
+        keep: usize,
+    ) -> Result<Vec<(SubjectId, f32)>, IdentError> {
+        check_fingers(probe)?;
+        let prepared: Vec<Prepared> = probe
+            .iter()
+            .map(|(p, t)| prepare_finger(*p, t, true))
+            .collect();
+        let mut finger_of = [u8::MAX; 11];
+        for (i, p) in probe.iter().enumerate() {
+            finger_of[p.0.code() as usize] = i as u8;
+        }
+        Ok(self
+            .filter(&prepared, &finger_of, keep)
+            .into_iter()
+            .map(|(score, slot)| (self.subjects[slot as usize].id, score))
+            .collect())
+    }
+
     /// First stage: every live record at a probed position, compared by
     /// descriptor, and the records sharing triplet keys with the probe
     /// finger, weighted by rarity. Both are z-scored per probe finger over
@@ -512,33 +559,32 @@ impl Gallery {
                     a
                 },
             );
-        // Triplet evidence, per probe finger against fingers at its position.
-        let hits: Vec<Vec<(u32, f32)>> = probe
+        // Triplet evidence, per probe finger against fingers at its position:
+        // each record's hits vote for the rotation they imply, and the
+        // record scores the weight of its best rotation window.
+        let scored_hits: Vec<Vec<(u32, f32)>> = probe
             .par_iter()
             .map(|p| {
-                let mut v = Vec::new();
-                self.triplets.lookup(&p.keys, n, |r, w| {
-                    if self.records[r as usize].position == p.position.code() {
-                        v.push((r, w));
-                    }
-                });
-                v
+                let mut v: Vec<(u32, u8, f32)> = Vec::new();
+                let position = p.position.code();
+                self.triplets
+                    .lookup(&p.keys, position, n, |r, rot, w| v.push((r, rot, w)));
+                v.sort_unstable_by_key(|h| h.0);
+                v.chunk_by(|a, b| a.0 == b.0)
+                    // Removed records (position 0) are still in the index.
+                    .filter(|hits| self.records[hits[0].0 as usize].position == position)
+                    .map(|hits| (hits[0].0, rotation_consistent(hits)))
+                    .collect()
             })
             .collect();
         let mut trip = vec![0f32; n];
         let mut trip_moments = vec![(0f64, 0f64); fingers];
-        for (f, v) in hits.iter().enumerate() {
-            for &(r, w) in v {
-                trip[r as usize] += w;
-            }
-            // Each hit record's total, once (records without hits add nothing).
-            let mut hit: Vec<u32> = v.iter().map(|h| h.0).collect();
-            hit.sort_unstable();
-            hit.dedup();
-            for r in hit {
-                let t = trip[r as usize] as f64;
-                trip_moments[f].0 += t;
-                trip_moments[f].1 += t * t;
+        for (f, v) in scored_hits.iter().enumerate() {
+            // Records without hits add nothing to the sums.
+            for &(r, t) in v {
+                trip[r as usize] = t;
+                trip_moments[f].0 += t as f64;
+                trip_moments[f].1 += (t * t) as f64;
             }
         }
         let z = |k: f64, s: f64, s2: f64| {

@@ -11,11 +11,13 @@
 //!   versioned, checked: see [`store`]), [`Gallery::optimise`] after bulk
 //!   enrolment. Per finger it holds the packed minutiae (6 bytes each), a
 //!   [`descriptor::DIM`]-byte pair-shape histogram and its minutia-triplet
-//!   keys (4 bytes each, in an inverted index); [`Gallery::memory_bytes`]
-//!   says how much (about 1.1 KB per finger at a million fingers).
+//!   keys (5 bytes each with the central minutia's direction, in an
+//!   inverted index); [`Gallery::memory_bytes`] says how much (about 1.3 KB
+//!   per finger at a million fingers).
 //! - [`Gallery::search`]: a probe of any fingers by position. Stage 1 scores
 //!   every enrolled finger at the probed positions (histogram cosine, plus
-//!   the rarity-weighted triplet keys it shares with the probe, see
+//!   the rarity-weighted triplet keys it shares with the probe that agree
+//!   on one rotation, see
 //!   [`descriptor`], [`triplets`]) and keeps the best `shortlist` subjects;
 //!   stage 2 runs the full matcher (`scomm_fingerprint::matcher`) on them,
 //!   turns each finger's score into a log-likelihood ratio and sums them

@@ -1,7 +1,7 @@
 //! The gallery on disk: one file, read in one streamed read, checked
 //! before anything in it is used.
 //!
-//! Layout (all integers little endian), version 1:
+//! Layout (all integers little endian), version 2:
 //!
 //! | bytes | field |
 //! |---|---|
@@ -18,7 +18,10 @@
 //! | R x 8 | position (u8), minutiae count (u8), width (u16), height (u16), key count (u16) |
 //! | R x DIM | filter descriptors |
 //! | M x 6 | packed minutiae (x u16, y u16, direction in 1/256 turn, kind + quality/2 << 2) |
-//! | K x 4 | triplet keys (u32 below 2^22), each finger's ascending |
+//! | K x 4 | triplet entries (key << 8 \| central minutia direction, below 2^30), each finger's ascending |
+//!
+//! Version 1 (no directions in the keys) is refused: a gallery is rebuilt
+//! from its templates, not converted.
 //!
 //! Only live subjects are written, so a saved and reloaded gallery is
 //! compact. What derives from the stored data (descriptor norms, the
@@ -34,9 +37,26 @@ use crate::gallery::{Gallery, PackedMinutia, Record, Subject};
 use crate::{FingerPosition, IdentError};
 
 pub const MAGIC: &[u8; 8] = b"SCOMMGAL";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 pub const HEADER: usize = 48;
 const RECORD: usize = 8;
+
+/// CRC-32 of `bytes`, summed in 16 MiB pieces on all threads and combined.
+fn checksum(bytes: &[u8]) -> u32 {
+    let pieces: Vec<crc32fast::Hasher> = bytes
+        .par_chunks(16 << 20)
+        .map(|piece| {
+            let mut h = crc32fast::Hasher::new();
+            h.update(piece);
+            h
+        })
+        .collect();
+    let mut total = crc32fast::Hasher::new();
+    for piece in &pieces {
+        total.combine(piece);
+    }
+    total.finalize()
+}
 
 fn corrupt(what: impl Into<String>) -> IdentError {
     IdentError::Corrupt(what.into())
@@ -81,7 +101,8 @@ impl Gallery {
             out.push(rec.count);
             out.extend_from_slice(&rec.width.to_le_bytes());
             out.extend_from_slice(&rec.height.to_le_bytes());
-            // At most 3 keys per minutia pair of neighbours: fits u16.
+            // At most 6 entries per minutia (pairs of 4 neighbours), 255
+            // minutiae: fits u16.
             out.extend_from_slice(&(key_count(r) as u16).to_le_bytes());
         }
         for &r in &records {
@@ -151,7 +172,7 @@ impl Gallery {
                 body.len()
             )));
         }
-        if crc32fast::hash(body) != crc {
+        if checksum(body) != crc {
             return Err(corrupt(
                 "checksum mismatch: the file's contents were altered",
             ));
@@ -241,17 +262,13 @@ impl Gallery {
                 key_counts.iter().sum::<usize>()
             )));
         }
-        let keys: Vec<u32> = key_bytes
-            .par_chunks_exact(4)
-            .map(|k| u32::from_le_bytes(k.try_into().expect("4 bytes")))
-            .collect();
-        if let Some(at) = keys
-            .iter()
-            .position(|&k| k >> crate::triplets::KEY_BITS != 0)
-        {
+        let entry = |k: &[u8]| u32::from_le_bytes(k.try_into().expect("4 bytes"));
+        let beyond = |k: &[u8]| entry(k) >> crate::triplets::ENTRY_BITS != 0;
+        if let Some(at) = key_bytes.par_chunks_exact(4).position_first(beyond) {
             return Err(corrupt(format!(
-                "triplet key {at} is {}, beyond 22 bits",
-                keys[at]
+                "triplet entry {at} is {}, beyond {} bits",
+                entry(&key_bytes[at * 4..at * 4 + 4]),
+                crate::triplets::ENTRY_BITS
             )));
         }
         let mut start = Vec::with_capacity(n_records + 1);
@@ -259,7 +276,9 @@ impl Gallery {
         for &c in &key_counts {
             start.push(start[start.len() - 1] + c);
         }
-        g.triplets = crate::index::TripletIndex::from_record_keys(&start, &keys);
+        let positions: Vec<u8> = g.records.iter().map(|r| r.position).collect();
+        g.triplets =
+            crate::index::TripletIndex::from_record_key_bytes(&start, key_bytes, &positions);
         g.descriptors = desc_bytes.to_vec();
         let profile = descriptor::profile();
         g.centred = g

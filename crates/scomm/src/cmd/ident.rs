@@ -432,6 +432,84 @@ pub struct BenchIdentArgs {
     pub load: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Measure the filter alone: for each size, the share of two-index mates
+    /// (--mated of them) kept at several penetrations, and the filter's time;
+    /// no timed searches, file or stage 2.
+    #[arg(long)]
+    pub filter_curve: bool,
+    /// With --filter-curve: enrol only the two index fingers of each of the
+    /// size's subjects (a tenth of the build; the filter of a two-index
+    /// probe reads no other position).
+    #[arg(long)]
+    pub index_only: bool,
+}
+
+/// Penetrations the filter curve reports.
+const PENETRATIONS: [f64; 7] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
+
+fn filter_curve(args: &BenchIdentArgs) -> anyhow::Result<()> {
+    let two = [FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX];
+    println!(
+        "threads {}; filter alone on {} two-index mated probes; gallery subjects {}",
+        rayon::current_num_threads(),
+        args.mated,
+        if args.index_only {
+            "with their two index fingers only"
+        } else {
+            "with ten fingers"
+        }
+    );
+    let pens: Vec<String> = PENETRATIONS
+        .iter()
+        .map(|p| format!("{}%", p * 100.0))
+        .collect();
+    println!(
+        "{:>9} {:>9} {:>8} {:>9} {:>9} {:>11}  mates kept % at penetration {}",
+        "subjects",
+        "fingers",
+        "build s",
+        "B/finger",
+        "filter ms",
+        "ns/finger",
+        pens.join(" ")
+    );
+    for &fingers in &args.sizes {
+        let subjects = (fingers / 10).max(1);
+        let start = Instant::now();
+        let b = bar(subjects, "synthetic gallery");
+        let gallery = if args.index_only {
+            ieval::synthetic_gallery_of(subjects, args.seed, &two, &|n| b.inc(n))?
+        } else {
+            ieval::synthetic_gallery(subjects, args.seed, &|n| b.inc(n))?
+        };
+        b.finish_and_clear();
+        let build = start.elapsed().as_secs_f64();
+        let b = bar(args.mated, "filter");
+        let (kept, seconds) = ieval::synthetic_filter_curve(
+            &gallery,
+            subjects,
+            args.seed,
+            &two,
+            args.mated,
+            &PENETRATIONS,
+            &|n| b.inc(n),
+        )?;
+        b.finish_and_clear();
+        // Per gallery finger the filter compares: the two probed positions.
+        let probed = 2 * subjects;
+        let kept: Vec<String> = kept.iter().map(|k| format!("{:.2}", k * 100.0)).collect();
+        println!(
+            "{:>9} {:>9} {:>8.1} {:>9.0} {:>9.2} {:>11.1}  {}",
+            subjects,
+            gallery.fingers(),
+            build,
+            gallery.memory_bytes() as f64 / gallery.fingers() as f64,
+            seconds * 1e3,
+            seconds * 1e9 / probed as f64,
+            kept.join(" ")
+        );
+    }
+    Ok(())
 }
 
 fn rss_bytes() -> Option<u64> {
@@ -465,6 +543,10 @@ fn time_searches(
 }
 
 pub fn bench_ident(args: BenchIdentArgs) -> anyhow::Result<()> {
+    if args.filter_curve {
+        return filter_curve(&args);
+    }
+    anyhow::ensure!(!args.index_only, "--index-only goes with --filter-curve");
     let ten: Vec<FingerPosition> = FingerPosition::all().collect();
     let two = [FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX];
     let p10 = SearchParams {
