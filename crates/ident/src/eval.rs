@@ -111,27 +111,7 @@ pub fn synthetic_gallery(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Gallery, IdentError> {
     let positions: Vec<FingerPosition> = FingerPosition::all().collect();
-    let params = ImpressionParams::default();
-    let mut gallery = Gallery::new();
-    const BATCH: u64 = 5_000;
-    let mut start = 0;
-    while start < subjects {
-        let end = (start + BATCH).min(subjects);
-        let batch: Vec<(SubjectId, Vec<(FingerPosition, Template)>)> = (start..end)
-            .into_par_iter()
-            .map(|s| {
-                (
-                    s,
-                    capture(subject_seed(run_seed, s), 0, &positions, &params),
-                )
-            })
-            .collect();
-        gallery.enrol_batch(&batch)?;
-        progress(end - start);
-        start = end;
-    }
-    gallery.optimise();
-    Ok(gallery)
+    synthetic_gallery_of(subjects, run_seed, &positions, progress)
 }
 
 /// A gallery of `subjects` synthetic subjects enrolled with `positions`

@@ -120,6 +120,20 @@ pub(crate) struct Prepared {
     keys: Vec<u32>,
 }
 
+/// A probe's fingers prepared for the filter, and for each finger position
+/// code the index of the probe finger there (`u8::MAX`: not probed).
+fn prepare_probe(probe: &[(FingerPosition, Template)]) -> (Vec<Prepared>, [u8; 11]) {
+    let prepared = probe
+        .iter()
+        .map(|(p, t)| prepare_finger(*p, t, true))
+        .collect();
+    let mut finger_of = [u8::MAX; 11];
+    for (i, p) in probe.iter().enumerate() {
+        finger_of[p.0.code() as usize] = i as u8;
+    }
+    (prepared, finger_of)
+}
+
 fn prepare_finger(position: FingerPosition, template: &Template, query: bool) -> Prepared {
     let mut kept: Vec<Minutia> = template.minutiae.clone();
     if kept.len() > MAX_MINUTIAE {
@@ -419,14 +433,7 @@ impl Gallery {
         let threshold = params.threshold.unwrap_or_else(|| {
             fusion::threshold_for_fpir(params.fpir, self.subjects(), probe.len())
         });
-        let probe_desc: Vec<Prepared> = probe
-            .iter()
-            .map(|(p, t)| prepare_finger(*p, t, true))
-            .collect();
-        let mut finger_of = [u8::MAX; 11];
-        for (i, p) in probe.iter().enumerate() {
-            finger_of[p.0.code() as usize] = i as u8;
-        }
+        let (probe_desc, finger_of) = prepare_probe(probe);
         let shortlist = self.filter(&probe_desc, &finger_of, params.shortlist.max(params.top_k));
         let matchers: Vec<Matcher> = probe.iter().map(|(_, t)| Matcher::new(t)).collect();
         let model = fusion::model();
@@ -499,14 +506,7 @@ impl Gallery {
         keep: usize,
     ) -> Result<Vec<(SubjectId, f32)>, IdentError> {
         check_fingers(probe)?;
-        let prepared: Vec<Prepared> = probe
-            .iter()
-            .map(|(p, t)| prepare_finger(*p, t, true))
-            .collect();
-        let mut finger_of = [u8::MAX; 11];
-        for (i, p) in probe.iter().enumerate() {
-            finger_of[p.0.code() as usize] = i as u8;
-        }
+        let (prepared, finger_of) = prepare_probe(probe);
         Ok(self
             .filter(&prepared, &finger_of, keep)
             .into_iter()
