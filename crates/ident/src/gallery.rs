@@ -157,7 +157,11 @@ fn prepare_finger(position: FingerPosition, template: &Template, query: bool) ->
         minutiae: kept.iter().map(pack).collect(),
         descriptor,
         centred,
-        keys: triplets::keys(&stored, query),
+        keys: if query {
+            triplets::probe_keys(&stored)
+        } else {
+            triplets::gallery_keys(&stored)
+        },
     }
 }
 

@@ -40,7 +40,7 @@ pub(crate) struct TripletIndex {
 
 impl TripletIndex {
     /// Add the next record (records are numbered from 0 in order) with its
-    /// finger position and entries (see [`crate::triplets::keys`]).
+    /// finger position and entries (see [`crate::triplets::gallery_keys`]).
     pub fn add(&mut self, record: u32, position: u8, entries: &[u32]) {
         debug_assert_eq!(record as usize, self.positions.len());
         self.positions.push(position);

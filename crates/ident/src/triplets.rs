@@ -108,19 +108,52 @@ fn neighbour_codes(d: f32, alpha: f32, beta: f32, variants: bool, out: &mut Vec<
     }
 }
 
-/// Sorted, distinct entries ([`entry`]) of a template; with `variants`,
-/// also the keys a little noise could have produced (for probes).
-pub fn keys(template: &Template, variants: bool) -> Vec<u32> {
+/// A gallery finger's triplets are centred on at most this many minutiae
+/// (any minutia can still be a neighbour). It bounds the index at 6 entries
+/// of 5 bytes per centre, so memory per finger stays within budget for
+/// dense prints, and it keeps dense fingers from collecting more chance
+/// hits than sparse ones. The probe uses every minutia, so a mate still
+/// shares the keys of the centres it shows. Measured on synthetic
+/// two-index probes at 10,000 subjects (300 mates): kept at 0.1 % / 1 %
+/// penetration 87.7 / 95.0 % uncapped, 90.7 / 95.0 % with 20 centres,
+/// 93.7 / 96.3 % with 28, 93.0 / 96.3 % with 36.
+pub const MAX_CENTRES: usize = 28;
+
+/// Sorted, distinct entries ([`entry`]) of a probe finger: every minutia's
+/// triplets, with the keys a little noise could have produced.
+pub fn probe_keys(template: &Template) -> Vec<u32> {
+    keys(template, true, usize::MAX)
+}
+
+/// Sorted, distinct entries of a gallery finger: the triplets of the
+/// [`MAX_CENTRES`] minutiae nearest the minutiae's centroid (the middle of
+/// a print is what other impressions of it show most often, and it is the
+/// least distorted part).
+pub fn gallery_keys(template: &Template) -> Vec<u32> {
+    keys(template, false, MAX_CENTRES)
+}
+
+fn keys(template: &Template, variants: bool, max_centres: usize) -> Vec<u32> {
     let pts: Vec<(f32, f32, f32)> = template
         .minutiae
         .iter()
         .map(|m| (m.x as f32, -(m.y as f32), m.direction))
         .collect();
-    let mut out = Vec::with_capacity(pts.len() * 3 * if variants { 8 } else { 1 });
+    let mut centres: Vec<usize> = (0..pts.len()).collect();
+    if pts.len() > max_centres {
+        let n = pts.len() as f32;
+        let cx = pts.iter().map(|p| p.0).sum::<f32>() / n;
+        let cy = pts.iter().map(|p| p.1).sum::<f32>() / n;
+        let d2 = |i: &usize| (pts[*i].0 - cx).powi(2) + (pts[*i].1 - cy).powi(2);
+        centres.sort_by(|a, b| d2(a).total_cmp(&d2(b)).then(a.cmp(b)));
+        centres.truncate(max_centres);
+    }
+    let mut out = Vec::with_capacity(centres.len() * 6 * if variants { 8 } else { 1 });
     let mut near: Vec<(f32, usize)> = Vec::new();
     let (mut c1, mut c2) = (Vec::new(), Vec::new());
     let (lo, hi) = (MIN_D * MIN_D, max_d() * max_d());
-    for (i, &(x, y, dir)) in pts.iter().enumerate() {
+    for i in centres {
+        let (x, y, dir) = pts[i];
         let turn = turn_byte(dir);
         near.clear();
         for (j, &(x2, y2, _)) in pts.iter().enumerate() {
@@ -172,4 +205,31 @@ pub fn shared(a: &[u32], b: &[u32]) -> usize {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::{MasterFinger, MasterParams};
+
+    #[test]
+    fn gallery_keys_are_bounded_and_a_probe_of_the_same_finger_asks_for_them() {
+        // A dense master (a rolled print's worth of minutiae).
+        let dense = MasterParams {
+            area_per_minutia: 600.0,
+            min_spacing: 8.0,
+            ..MasterParams::default()
+        };
+        let t = MasterFinger::generate_with(3, &dense).impression(4);
+        assert!(t.minutiae.len() > MAX_CENTRES + 15, "{}", t.minutiae.len());
+        let gallery = gallery_keys(&t);
+        let probe = probe_keys(&t);
+        // Six triplets per centre at most, fewer after deduplication.
+        assert!(!gallery.is_empty() && gallery.len() <= MAX_CENTRES * 6);
+        assert_eq!(shared(&gallery, &probe), gallery.len());
+        // A sparse finger keeps every minutia as a centre.
+        let sparse = MasterFinger::generate(5).impression(6);
+        assert!(sparse.minutiae.len() <= MAX_CENTRES);
+        assert_eq!(keys(&sparse, false, usize::MAX), gallery_keys(&sparse));
+    }
 }

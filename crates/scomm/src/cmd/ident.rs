@@ -343,8 +343,11 @@ fn synthetic_scores(pairs: u64, seed: u64) -> (Vec<f32>, Vec<f32>) {
     let genuine = (0..pairs)
         .into_par_iter()
         .map(|k| {
+            // Every pair gets its own captures: fixed impression seeds would
+            // give every finger the same contact offset and rotation.
             let m = MasterFinger::generate(scomm_ident::mix_seed(seed, k));
-            compare(&m.impression(1), &m.impression(2))
+            let capture = |i: u64| m.impression(scomm_ident::mix_seed(seed ^ i, k));
+            compare(&capture(1), &capture(2))
         })
         .collect();
     let impostor = (0..pairs * 10)
@@ -352,7 +355,10 @@ fn synthetic_scores(pairs: u64, seed: u64) -> (Vec<f32>, Vec<f32>) {
         .map(|k| {
             let a = MasterFinger::generate(scomm_ident::mix_seed(seed, k));
             let b = MasterFinger::generate(scomm_ident::mix_seed(seed ^ 0xabcdef, k));
-            compare(&a.impression(1), &b.impression(2))
+            compare(
+                &a.impression(scomm_ident::mix_seed(seed ^ 1, k)),
+                &b.impression(scomm_ident::mix_seed(seed ^ 2, k)),
+            )
         })
         .collect();
     (genuine, impostor)
