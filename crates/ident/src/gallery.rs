@@ -95,6 +95,31 @@ fn rotation_consistent(hits: &[(u32, u8, f32)]) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// Triplet hits grouped by record, ascending (a counting sort over the
+/// gallery's `records`: a probe finger's hits run to millions at a million
+/// fingers, where a comparison sort was a third of the filter's time).
+fn by_record(hits: Vec<(u32, u8, f32)>, records: usize) -> Vec<(u32, u8, f32)> {
+    if hits.len() < 4096 {
+        let mut hits = hits;
+        hits.sort_by_key(|h| h.0);
+        return hits;
+    }
+    let mut next = vec![0u32; records + 1];
+    for h in &hits {
+        next[h.0 as usize + 1] += 1;
+    }
+    for r in 1..next.len() {
+        next[r] += next[r - 1];
+    }
+    let mut out = vec![(0u32, 0u8, 0f32); hits.len()];
+    for h in hits {
+        let slot = &mut next[h.0 as usize];
+        out[*slot as usize] = h;
+        *slot += 1;
+    }
+    out
+}
+
 /// Enrolled subjects, searchable 1:N.
 #[derive(Clone, Debug, Default)]
 pub struct Gallery {
@@ -573,7 +598,7 @@ impl Gallery {
                 let position = p.position.code();
                 self.triplets
                     .lookup(&p.keys, position, n, |r, rot, w| v.push((r, rot, w)));
-                v.sort_unstable_by_key(|h| h.0);
+                let v = by_record(v, n);
                 v.chunk_by(|a, b| a.0 == b.0)
                     // Removed records (position 0) are still in the index.
                     .filter(|hits| self.records[hits[0].0 as usize].position == position)
