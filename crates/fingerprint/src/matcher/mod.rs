@@ -17,10 +17,11 @@ pub mod calibration;
 mod coverage;
 pub mod prepared;
 mod scoring;
+mod shape;
 
 pub use prepared::PreparedTemplate;
 use prepared::{
-    angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS,
+    angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS, LANES,
     LENGTH_TOLERANCE_BASE, LENGTH_TOLERANCE_SLOPE,
 };
 
@@ -63,13 +64,17 @@ pub struct Comparison {
 #[derive(Default)]
 pub struct Scratch {
     matches: Vec<EdgeMatch>,
-    /// Positions in one probe bucket that passed the shape test.
-    hits: Vec<u32>,
+    /// (First probe hash entry, candidate edge, mask of entries passed) of
+    /// each chunk of shape tests with passes.
+    hits: Vec<(u32, u32, u32)>,
     /// Matches per minutia pair (probe * n_b + candidate); all zero between
     /// comparisons.
     votes: Vec<u16>,
-    /// Cells with votes, in the order first touched.
+    /// Cells with votes, in the order first touched: the first
+    /// `touched_len` of `touched`, which has room for every cell and one
+    /// more (a cell is written before it is known to be new).
     touched: Vec<u32>,
+    touched_len: usize,
     adjacency_end: Vec<u32>,
     adjacency: Vec<u32>,
     roots: Vec<(u16, u32)>,
@@ -182,12 +187,20 @@ fn find_edge_matches(
         scratch.votes.resize(cells, 0);
         scratch.adjacency_end.resize(cells, 0);
     }
-    scratch.matches.clear();
-    let mut touched = 0;
-    // Error 3 (every tolerance at its limit) maps to the last level.
-    let level_per_error = ERROR_LEVELS as f32 / 3.0;
-    let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
-    for (e, &b) in candidate.canonical.iter().zip(&candidate.canonical_bucket) {
+    if scratch.touched.len() < cells + 1 {
+        scratch.touched.resize(cells + 1, 0);
+    }
+    let hash = &probe.bucket_edges;
+    // First every shape test, listing the chunks with passes (about one
+    // edge in four passes, at random) without a branch on them; then the
+    // matches, in the same order.
+    let mut passed = 0;
+    for (k, (e, &b)) in candidate
+        .canonical
+        .iter()
+        .zip(&candidate.canonical_bucket)
+        .enumerate()
+    {
         let b = b as usize;
         let (start, end) = (
             probe.bucket_start[b] as usize,
@@ -196,42 +209,51 @@ fn find_edge_matches(
         // |p - e| <= length_tolerance(min(p, e)), solved for p.
         let longest = e.length + length_tolerance(e.length);
         let shortest = (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE);
-        let bucket = &probe.bucket_edges[start..end];
-        // Shape test without branches (about one edge in five passes, at
-        // random): the index of every edge is written, and kept by
-        // advancing past it only when it passed.
-        if scratch.hits.len() < bucket.len() {
-            scratch.hits.resize(bucket.len(), 0);
+        let query = shape::ShapeQuery {
+            shortest,
+            longest,
+            angles: e.angles(),
+        };
+        let room = passed + (end - start) / LANES + 1;
+        if scratch.hits.len() < room {
+            scratch.hits.resize(2 * room, (0, 0, 0));
         }
-        let mut passed = 0;
-        for (i, p) in bucket.iter().enumerate() {
-            let df = angle_units_distance(p.from_angle, e.from_angle);
-            let dt = angle_units_distance(p.to_angle, e.to_angle);
-            let ok = (p.length <= longest)
-                & (p.length >= shortest)
-                & (df <= ANGLE_TOLERANCE_UNITS)
-                & (dt <= ANGLE_TOLERANCE_UNITS);
-            scratch.hits[passed] = i as u32;
-            passed += ok as usize;
+        // The first chunk is tested even for an empty bucket (the padding
+        // makes that safe), so that only buckets longer than a chunk loop.
+        let mut chunk = start;
+        loop {
+            let lanes = (end - chunk).min(LANES);
+            let mask = shape::shape_mask(hash, chunk, &query) & ((1 << lanes) - 1);
+            scratch.hits[passed] = (chunk as u32, k as u32, mask);
+            passed += (mask != 0) as usize;
+            chunk += LANES;
+            if chunk >= end {
+                break;
+            }
         }
-        // Room for the cells these matches may touch first.
-        if scratch.touched.len() < touched + 2 * passed {
-            scratch.touched.resize(touched + 2 * passed, 0);
-        }
-        for h in 0..passed {
-            let p = &bucket[scratch.hits[h] as usize];
-            let df = angle_units_distance(p.from_angle, e.from_angle);
-            let dt = angle_units_distance(p.to_angle, e.to_angle);
-            let dl = (p.length - e.length).abs();
-            let level = dl / length_tolerance(p.length.min(e.length)) * level_per_error
+    }
+    // Error 3 (every tolerance at its limit) maps to the last level.
+    let level_per_error = ERROR_LEVELS as f32 / 3.0;
+    let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
+    let mut touched = 0;
+    scratch.matches.clear();
+    for &(chunk, k, mut mask) in &scratch.hits[..passed] {
+        let e = &candidate.canonical[k as usize];
+        loop {
+            let i = chunk as usize + mask.trailing_zeros() as usize;
+            let (length, angles, (from, to)) = (hash.length[i], hash.angles[i], hash.ends[i]);
+            let df = angle_units_distance(angles as u16, e.from_angle);
+            let dt = angle_units_distance((angles >> 16) as u16, e.to_angle);
+            let dl = (length - e.length).abs();
+            let level = dl / length_tolerance(length.min(e.length)) * level_per_error
                 + (df as f32 + dt as f32) * angle_scale;
             let m = EdgeMatch {
-                a: p.from,
-                a2: p.to,
+                a: from,
+                a2: to,
                 b: e.from,
                 b2: e.to,
-                cell: (p.from as usize * n_b + e.from as usize) as u32,
-                cell2: (p.to as usize * n_b + e.to as usize) as u32,
+                cell: (from as usize * n_b + e.from as usize) as u32,
+                cell2: (to as usize * n_b + e.to as usize) as u32,
                 level: (level as u32).min(ERROR_LEVELS as u32 - 1),
             };
             for cell in [m.cell, m.cell2] {
@@ -244,9 +266,13 @@ fn find_edge_matches(
                 *v += 1;
             }
             scratch.matches.push(m);
+            mask &= mask - 1;
+            if mask == 0 {
+                break;
+            }
         }
     }
-    scratch.touched.truncate(touched);
+    scratch.touched_len = touched;
 }
 
 /// Index matches by the minutia pair at either end (both directions). Only
@@ -256,7 +282,7 @@ fn index_matches(scratch: &mut Scratch) {
     // Each touched cell's slice of `adjacency` is filled from its start up
     // to its end, which `adjacency_end` then holds.
     let mut total = 0u32;
-    for &c in &scratch.touched {
+    for &c in &scratch.touched[..scratch.touched_len] {
         scratch.adjacency_end[c as usize] = total;
         total += scratch.votes[c as usize] as u32;
     }
@@ -281,7 +307,7 @@ fn matches_at(scratch: &Scratch, cell: usize) -> std::ops::Range<usize> {
 }
 
 fn clear_index(scratch: &mut Scratch) {
-    for &c in &scratch.touched {
+    for &c in &scratch.touched[..scratch.touched_len] {
         scratch.votes[c as usize] = 0;
     }
 }
@@ -316,7 +342,7 @@ fn pair_and_score(
     scratch.tree_edge.clear();
     scratch.tree_edge.resize(scratch.matches.len(), false);
     scratch.roots.clear();
-    for &cell in &scratch.touched {
+    for &cell in &scratch.touched[..scratch.touched_len] {
         let v = scratch.votes[cell as usize];
         if v >= 2 {
             scratch.roots.push((v, cell));
