@@ -77,13 +77,15 @@ pub struct Scratch {
     touched_len: usize,
     adjacency_end: Vec<u32>,
     adjacency: Vec<u32>,
-    roots: Vec<(u16, u32)>,
+    /// Root keys, (u16::MAX - votes) << 32 | cell, in the first entries.
+    roots: Vec<u64>,
     paired_a: Vec<u16>,
     paired_b: Vec<u16>,
     support: Vec<u16>,
     queue: ErrorQueue,
     pairs: Vec<(u16, u16)>,
     tried: Vec<bool>,
+    tried_cells: Vec<u32>,
     tree_edge: Vec<bool>,
     tree_edges: Vec<u32>,
 }
@@ -94,42 +96,42 @@ const UNPAIRED: u16 = u16::MAX;
 const ERROR_LEVELS: usize = 32;
 
 /// Best-first queue of edge matches by shape error, as buckets of
-/// quantised error: O(1) push and pop (the pairing loop's hot spot).
+/// quantised error: O(1) push and pop (the pairing loop's hot spot), the
+/// lowest non-empty level found from a bit per level.
 #[derive(Default)]
 struct ErrorQueue {
     levels: Vec<Vec<u32>>,
-    lowest: usize,
-    len: usize,
+    /// Bit l set when level l holds items.
+    filled: u32,
 }
+
+const _: () = assert!(ERROR_LEVELS <= 32);
 
 impl ErrorQueue {
     fn clear(&mut self) {
         if self.levels.len() != ERROR_LEVELS {
             self.levels = vec![Vec::new(); ERROR_LEVELS];
         }
-        for level in &mut self.levels {
-            level.clear();
+        while self.filled != 0 {
+            self.levels[self.filled.trailing_zeros() as usize].clear();
+            self.filled &= self.filled - 1;
         }
-        self.lowest = ERROR_LEVELS;
-        self.len = 0;
     }
 
     fn push(&mut self, level: u32, item: u32) {
-        let level = level as usize;
-        self.levels[level].push(item);
-        self.lowest = self.lowest.min(level);
-        self.len += 1;
+        self.levels[level as usize].push(item);
+        self.filled |= 1 << level;
     }
 
     fn pop(&mut self) -> Option<u32> {
-        if self.len == 0 {
+        if self.filled == 0 {
             return None;
         }
-        while self.levels[self.lowest].is_empty() {
-            self.lowest += 1;
-        }
-        self.len -= 1;
-        self.levels[self.lowest].pop()
+        let lowest = self.filled.trailing_zeros() as usize;
+        let level = &mut self.levels[lowest];
+        let item = level.pop();
+        self.filled &= !((level.is_empty() as u32) << lowest);
+        item
     }
 }
 
@@ -176,6 +178,8 @@ pub fn compare(probe: &Template, candidate: &Template) -> f32 {
 
 /// Every pair of edges with the same shape; counts the matches at each
 /// minutia pair (`votes`) and lists the pairs touched.
+// Not inlined: the stages stay apart in profiles, at one call each.
+#[inline(never)]
 fn find_edge_matches(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
@@ -278,6 +282,7 @@ fn find_edge_matches(
 /// Index matches by the minutia pair at either end (both directions). Only
 /// the cells that matches touch are visited (a few hundred of the n_a * n_b),
 /// and `clear_index` leaves `votes` all zero again for the next comparison.
+#[inline(never)]
 fn index_matches(scratch: &mut Scratch) {
     // Each touched cell's slice of `adjacency` is filled from its start up
     // to its end, which `adjacency_end` then holds.
@@ -286,8 +291,10 @@ fn index_matches(scratch: &mut Scratch) {
         scratch.adjacency_end[c as usize] = total;
         total += scratch.votes[c as usize] as u32;
     }
-    scratch.adjacency.clear();
-    scratch.adjacency.resize(total as usize, 0);
+    // Every entry up to `total` is written below.
+    if scratch.adjacency.len() < total as usize {
+        scratch.adjacency.resize(total as usize, 0);
+    }
     for (k, m) in scratch.matches.iter().enumerate() {
         for cell in [m.cell, m.cell2] {
             let end = &mut scratch.adjacency_end[cell as usize];
@@ -332,6 +339,7 @@ fn compare_with(
     result
 }
 
+#[inline(never)]
 fn pair_and_score(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
@@ -339,25 +347,34 @@ fn pair_and_score(
     explain: bool,
 ) -> Comparison {
     let (n_a, n_b) = (probe.minutiae.len(), candidate.minutiae.len());
-    scratch.tree_edge.clear();
-    scratch.tree_edge.resize(scratch.matches.len(), false);
-    scratch.roots.clear();
-    for &cell in &scratch.touched[..scratch.touched_len] {
+    // All false between comparisons (`pair_from_root` clears what it sets).
+    if scratch.tree_edge.len() < scratch.matches.len() {
+        scratch.tree_edge.resize(scratch.matches.len(), false);
+    }
+    // Roots by votes, most first, then by cell: as one u64 key, ascending,
+    // so that selecting and sorting them compares plain integers. Every
+    // touched cell is written, and kept when it has two votes (no branch).
+    let touched = &scratch.touched[..scratch.touched_len];
+    if scratch.roots.len() < touched.len() {
+        scratch.roots.resize(touched.len(), 0);
+    }
+    let mut roots = 0;
+    for &cell in touched {
         let v = scratch.votes[cell as usize];
-        if v >= 2 {
-            scratch.roots.push((v, cell));
-        }
+        scratch.roots[roots] = ((u16::MAX - v) as u64) << 32 | cell as u64;
+        roots += (v >= 2) as usize;
     }
     // Only the strongest few roots are tried: select them, then order them.
-    let by_votes = |p: &(u16, u32), q: &(u16, u32)| q.0.cmp(&p.0).then(p.1.cmp(&q.1));
-    let keep = (MAX_ROOTS * 3).min(scratch.roots.len());
-    if keep < scratch.roots.len() {
-        scratch.roots.select_nth_unstable_by(keep, by_votes);
-        scratch.roots.truncate(keep);
+    let keep = (MAX_ROOTS * 3).min(roots);
+    if keep < roots {
+        scratch.roots[..roots].select_nth_unstable(keep);
     }
-    scratch.roots.sort_unstable_by(by_votes);
-    scratch.tried.clear();
-    scratch.tried.resize(n_a * n_b, false);
+    scratch.roots[..keep].sort_unstable();
+    // All false between comparisons: the cells set are cleared at the end.
+    if scratch.tried.len() < n_a * n_b {
+        scratch.tried.resize(n_a * n_b, false);
+    }
+    scratch.tried_cells.clear();
     scratch.paired_a.resize(n_a, UNPAIRED);
     scratch.paired_b.resize(n_b, UNPAIRED);
     scratch.support.resize(n_a, 0);
@@ -365,11 +382,11 @@ fn pair_and_score(
     let mut best_evidence = scoring::Evidence::default();
     let mut best_root = (0u16, 0u16);
     let mut tried = 0;
-    for r in 0..scratch.roots.len() {
+    for r in 0..keep {
         if tried == MAX_ROOTS {
             break;
         }
-        let cell = scratch.roots[r].1 as usize;
+        let cell = scratch.roots[r] as u32 as usize;
         if scratch.tried[cell] {
             continue; // already part of an earlier pairing: same alignment
         }
@@ -377,7 +394,9 @@ fn pair_and_score(
         let (a, b) = ((cell / n_b) as u16, (cell % n_b) as u16);
         let evidence = pair_from_root(probe, candidate, scratch, a, b);
         for &(pa, pb) in &scratch.pairs {
-            scratch.tried[pa as usize * n_b + pb as usize] = true;
+            let cell = pa as usize * n_b + pb as usize;
+            scratch.tried[cell] = true;
+            scratch.tried_cells.push(cell as u32);
         }
         if evidence.strength() > best_evidence.strength() {
             best_evidence = evidence;
@@ -390,6 +409,9 @@ fn pair_and_score(
             scratch.paired_b[pb as usize] = UNPAIRED;
             scratch.support[pa as usize] = 0;
         }
+    }
+    for &cell in &scratch.tried_cells {
+        scratch.tried[cell as usize] = false;
     }
     if best_evidence.pairs < 2 {
         return best;
@@ -411,6 +433,7 @@ fn pair_and_score(
 
 /// Minutiae of each template that lie where the other impression also has
 /// minutiae, after the rigid alignment of the best root.
+#[inline(never)]
 fn overlap(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
@@ -492,6 +515,7 @@ impl Alignment {
 
 /// Grow a pairing from one root; returns its score and supporting edges,
 /// leaving the pairs in `scratch.pairs`.
+#[inline(never)]
 fn pair_from_root(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
