@@ -64,9 +64,12 @@ pub struct Comparison {
 #[derive(Default)]
 pub struct Scratch {
     matches: Vec<EdgeMatch>,
-    /// (First probe hash entry, candidate edge, mask of entries passed) of
-    /// each chunk of shape tests with passes.
-    hits: Vec<(u32, u32, u32)>,
+    /// (First probe hash entry, candidate edge) of each chunk of shape
+    /// tests with passes.
+    records: Vec<(u32, u32)>,
+    /// Each shape test passed: its record and its lane in the chunk.
+    hit_record: Vec<u32>,
+    hit_lane: Vec<u8>,
     /// Matches per minutia pair (probe * n_b + candidate); all zero between
     /// comparisons.
     votes: Vec<u16>,
@@ -195,10 +198,11 @@ fn find_edge_matches(
         scratch.touched.resize(cells + 1, 0);
     }
     let hash = &probe.bucket_edges;
-    // First every shape test, listing the chunks with passes (about one
-    // edge in four passes, at random) without a branch on them; then the
-    // matches, in the same order.
-    let mut passed = 0;
+    // First every shape test, listing the passes (about one edge in four
+    // passes, at random) without a branch on them; then the matches, in the
+    // same order. A chunk of tests with passes is kept as a record (its first
+    // entry and candidate edge); each pass as its record and lane.
+    let (mut records, mut passed) = (0, 0);
     for (k, (e, &b)) in candidate
         .canonical
         .iter()
@@ -218,9 +222,13 @@ fn find_edge_matches(
             longest,
             angles: e.angles(),
         };
-        let room = passed + (end - start) / LANES + 1;
-        if scratch.hits.len() < room {
-            scratch.hits.resize(2 * room, (0, 0, 0));
+        let chunks = (end - start) / LANES + 1;
+        if scratch.records.len() < records + chunks {
+            scratch.records.resize(2 * (records + chunks), (0, 0));
+        }
+        if scratch.hit_record.len() < passed + LANES * chunks {
+            scratch.hit_record.resize(2 * (passed + LANES * chunks), 0);
+            scratch.hit_lane.resize(2 * (passed + LANES * chunks), 0);
         }
         // The first chunk is tested even for an empty bucket (the padding
         // makes that safe), so that only buckets longer than a chunk loop.
@@ -228,8 +236,13 @@ fn find_edge_matches(
         loop {
             let lanes = (end - chunk).min(LANES);
             let mask = shape::shape_mask(hash, chunk, &query) & ((1 << lanes) - 1);
-            scratch.hits[passed] = (chunk as u32, k as u32, mask);
-            passed += (mask != 0) as usize;
+            scratch.records[records] = (chunk as u32, k as u32);
+            // All lanes written (two vector stores), the passes kept.
+            let hits = passed..passed + LANES;
+            scratch.hit_record[hits.clone()].copy_from_slice(&[records as u32; LANES]);
+            scratch.hit_lane[hits].copy_from_slice(&shape::PASSED_LANES[mask as usize]);
+            passed += shape::PASSED_COUNT[mask as usize] as usize;
+            records += (mask != 0) as usize;
             chunk += LANES;
             if chunk >= end {
                 break;
@@ -241,10 +254,14 @@ fn find_edge_matches(
     let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
     let mut touched = 0;
     scratch.matches.clear();
-    for &(chunk, k, mut mask) in &scratch.hits[..passed] {
+    for (&record, &lane) in scratch.hit_record[..passed]
+        .iter()
+        .zip(&scratch.hit_lane[..passed])
+    {
+        let (chunk, k) = scratch.records[record as usize];
         let e = &candidate.canonical[k as usize];
-        loop {
-            let i = chunk as usize + mask.trailing_zeros() as usize;
+        {
+            let i = chunk as usize + lane as usize;
             let (length, angles, (from, to)) = (hash.length[i], hash.angles[i], hash.ends[i]);
             let df = angle_units_distance(angles as u16, e.from_angle);
             let dt = angle_units_distance((angles >> 16) as u16, e.to_angle);
@@ -270,10 +287,6 @@ fn find_edge_matches(
                 *v += 1;
             }
             scratch.matches.push(m);
-            mask &= mask - 1;
-            if mask == 0 {
-                break;
-            }
         }
     }
     scratch.touched_len = touched;

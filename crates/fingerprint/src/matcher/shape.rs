@@ -5,6 +5,34 @@
 
 use super::prepared::{angle_units_distance, BucketEdges, ANGLE_TOLERANCE_UNITS, LANES};
 
+/// For each mask of [`LANES`] bits, the lanes set, in order (the rest zero),
+/// and how many there are: a chunk's passes are listed without a branch.
+pub const PASSED_LANES: [[u8; LANES]; 1 << LANES] = {
+    let mut table = [[0; LANES]; 1 << LANES];
+    let mut mask = 0;
+    while mask < 1 << LANES {
+        let (mut lane, mut n) = (0, 0);
+        while lane < LANES {
+            if mask >> lane & 1 == 1 {
+                table[mask][n] = lane as u8;
+                n += 1;
+            }
+            lane += 1;
+        }
+        mask += 1;
+    }
+    table
+};
+pub const PASSED_COUNT: [u8; 1 << LANES] = {
+    let mut table = [0; 1 << LANES];
+    let mut mask = 0;
+    while mask < 1 << LANES {
+        table[mask] = (mask as u32).count_ones() as u8;
+        mask += 1;
+    }
+    table
+};
+
 /// A candidate edge's shape, as the test needs it.
 #[derive(Clone, Copy, Debug)]
 pub struct ShapeQuery {
