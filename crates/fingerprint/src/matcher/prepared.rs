@@ -22,10 +22,12 @@ pub const ANGLE_TOLERANCE: f32 = PI / 12.0;
 
 const LENGTH_BIN: f32 = 16.0;
 const LENGTH_BINS: usize = (MAX_EDGE / LENGTH_BIN) as usize + 2;
-/// Angle bins as wide as the tolerance: a lookup then scans edges within
-/// 1.5 tolerance windows on average instead of 2 (the scan dominates a
-/// comparison), for about twice the probe's hash entries.
-const ANGLE_BINS: usize = 24;
+/// Angle bins twice as wide as the tolerance. Narrower bins (24) scan fewer
+/// edges per lookup, but the vector shape test makes a scan of up to
+/// [`LANES`] edges cost the same, while the twice larger probe hash misses
+/// the cache more: 12 bins measured 2-5 % faster. Scores do not depend on
+/// the bins (a lookup finds every probe edge within the tolerances).
+const ANGLE_BINS: usize = 12;
 pub const BUCKETS: usize = LENGTH_BINS * ANGLE_BINS * ANGLE_BINS;
 
 #[derive(Clone, Copy, Debug)]
