@@ -1,7 +1,7 @@
 //! The edge-shape test of [`LANES`] hashed probe edges at once: the
 //! innermost loop of a comparison (one candidate edge against every probe
 //! edge of its hash bucket). With SSE2 (every x86-64) the eight tests are
-//! a dozen vector instructions; elsewhere a plain loop gives the same bits.
+//! about twenty vector instructions; elsewhere a plain loop gives the same bits.
 
 use super::prepared::{angle_units_distance, BucketEdges, ANGLE_TOLERANCE_UNITS, LANES};
 
