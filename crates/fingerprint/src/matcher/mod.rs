@@ -17,10 +17,11 @@ pub mod calibration;
 mod coverage;
 pub mod prepared;
 mod scoring;
+mod shape;
 
 pub use prepared::PreparedTemplate;
 use prepared::{
-    angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS,
+    angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS, LANES,
     LENGTH_TOLERANCE_BASE, LENGTH_TOLERANCE_SLOPE,
 };
 
@@ -63,22 +64,31 @@ pub struct Comparison {
 #[derive(Default)]
 pub struct Scratch {
     matches: Vec<EdgeMatch>,
-    /// Positions in one probe bucket that passed the shape test.
-    hits: Vec<u32>,
+    /// (First probe hash entry, candidate edge) of each chunk of shape
+    /// tests with passes.
+    records: Vec<(u32, u32)>,
+    /// Each shape test passed: its record and its lane in the chunk.
+    hit_record: Vec<u32>,
+    hit_lane: Vec<u8>,
     /// Matches per minutia pair (probe * n_b + candidate); all zero between
     /// comparisons.
     votes: Vec<u16>,
-    /// Cells with votes, in the order first touched.
+    /// Cells with votes, in the order first touched: the first
+    /// `touched_len` of `touched`, which has room for every cell and one
+    /// more (a cell is written before it is known to be new).
     touched: Vec<u32>,
+    touched_len: usize,
     adjacency_end: Vec<u32>,
     adjacency: Vec<u32>,
-    roots: Vec<(u16, u32)>,
+    /// Root keys, (u16::MAX - votes) << 32 | cell, in the first entries.
+    roots: Vec<u64>,
     paired_a: Vec<u16>,
     paired_b: Vec<u16>,
     support: Vec<u16>,
     queue: ErrorQueue,
     pairs: Vec<(u16, u16)>,
     tried: Vec<bool>,
+    tried_cells: Vec<u32>,
     tree_edge: Vec<bool>,
     tree_edges: Vec<u32>,
 }
@@ -89,42 +99,42 @@ const UNPAIRED: u16 = u16::MAX;
 const ERROR_LEVELS: usize = 32;
 
 /// Best-first queue of edge matches by shape error, as buckets of
-/// quantised error: O(1) push and pop (the pairing loop's hot spot).
+/// quantised error: O(1) push and pop (the pairing loop's hot spot), the
+/// lowest non-empty level found from a bit per level.
 #[derive(Default)]
 struct ErrorQueue {
     levels: Vec<Vec<u32>>,
-    lowest: usize,
-    len: usize,
+    /// Bit l set when level l holds items.
+    filled: u32,
 }
+
+const _: () = assert!(ERROR_LEVELS <= 32);
 
 impl ErrorQueue {
     fn clear(&mut self) {
         if self.levels.len() != ERROR_LEVELS {
             self.levels = vec![Vec::new(); ERROR_LEVELS];
         }
-        for level in &mut self.levels {
-            level.clear();
+        while self.filled != 0 {
+            self.levels[self.filled.trailing_zeros() as usize].clear();
+            self.filled &= self.filled - 1;
         }
-        self.lowest = ERROR_LEVELS;
-        self.len = 0;
     }
 
     fn push(&mut self, level: u32, item: u32) {
-        let level = level as usize;
-        self.levels[level].push(item);
-        self.lowest = self.lowest.min(level);
-        self.len += 1;
+        self.levels[level as usize].push(item);
+        self.filled |= 1 << level;
     }
 
     fn pop(&mut self) -> Option<u32> {
-        if self.len == 0 {
+        if self.filled == 0 {
             return None;
         }
-        while self.levels[self.lowest].is_empty() {
-            self.lowest += 1;
-        }
-        self.len -= 1;
-        self.levels[self.lowest].pop()
+        let lowest = self.filled.trailing_zeros() as usize;
+        let level = &mut self.levels[lowest];
+        let item = level.pop();
+        self.filled &= !((level.is_empty() as u32) << lowest);
+        item
     }
 }
 
@@ -171,6 +181,8 @@ pub fn compare(probe: &Template, candidate: &Template) -> f32 {
 
 /// Every pair of edges with the same shape; counts the matches at each
 /// minutia pair (`votes`) and lists the pairs touched.
+// Not inlined: the stages stay apart in profiles, at one call each.
+#[inline(never)]
 fn find_edge_matches(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
@@ -182,12 +194,21 @@ fn find_edge_matches(
         scratch.votes.resize(cells, 0);
         scratch.adjacency_end.resize(cells, 0);
     }
-    scratch.matches.clear();
-    let mut touched = 0;
-    // Error 3 (every tolerance at its limit) maps to the last level.
-    let level_per_error = ERROR_LEVELS as f32 / 3.0;
-    let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
-    for (e, &b) in candidate.canonical.iter().zip(&candidate.canonical_bucket) {
+    if scratch.touched.len() < cells + 1 {
+        scratch.touched.resize(cells + 1, 0);
+    }
+    let hash = &probe.bucket_edges;
+    // First every shape test, listing the passes (about one edge in four
+    // passes, at random) without a branch on them; then the matches, in the
+    // same order. A chunk of tests with passes is kept as a record (its first
+    // entry and candidate edge); each pass as its record and lane.
+    let (mut records, mut passed) = (0, 0);
+    for (k, (e, &b)) in candidate
+        .canonical
+        .iter()
+        .zip(&candidate.canonical_bucket)
+        .enumerate()
+    {
         let b = b as usize;
         let (start, end) = (
             probe.bucket_start[b] as usize,
@@ -196,42 +217,64 @@ fn find_edge_matches(
         // |p - e| <= length_tolerance(min(p, e)), solved for p.
         let longest = e.length + length_tolerance(e.length);
         let shortest = (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE);
-        let bucket = &probe.bucket_edges[start..end];
-        // Shape test without branches (about one edge in five passes, at
-        // random): the index of every edge is written, and kept by
-        // advancing past it only when it passed.
-        if scratch.hits.len() < bucket.len() {
-            scratch.hits.resize(bucket.len(), 0);
+        let query = shape::ShapeQuery {
+            shortest,
+            longest,
+            angles: e.angles(),
+        };
+        let chunks = (end - start) / LANES + 1;
+        if scratch.records.len() < records + chunks {
+            scratch.records.resize(2 * (records + chunks), (0, 0));
         }
-        let mut passed = 0;
-        for (i, p) in bucket.iter().enumerate() {
-            let df = angle_units_distance(p.from_angle, e.from_angle);
-            let dt = angle_units_distance(p.to_angle, e.to_angle);
-            let ok = (p.length <= longest)
-                & (p.length >= shortest)
-                & (df <= ANGLE_TOLERANCE_UNITS)
-                & (dt <= ANGLE_TOLERANCE_UNITS);
-            scratch.hits[passed] = i as u32;
-            passed += ok as usize;
+        if scratch.hit_record.len() < passed + LANES * chunks {
+            scratch.hit_record.resize(2 * (passed + LANES * chunks), 0);
+            scratch.hit_lane.resize(2 * (passed + LANES * chunks), 0);
         }
-        // Room for the cells these matches may touch first.
-        if scratch.touched.len() < touched + 2 * passed {
-            scratch.touched.resize(touched + 2 * passed, 0);
+        // The first chunk is tested even for an empty bucket (the padding
+        // makes that safe), so that only buckets longer than a chunk loop.
+        let mut chunk = start;
+        loop {
+            let lanes = (end - chunk).min(LANES);
+            let mask = shape::shape_mask(hash, chunk, &query) & ((1 << lanes) - 1);
+            scratch.records[records] = (chunk as u32, k as u32);
+            // All lanes written (two vector stores), the passes kept.
+            let hits = passed..passed + LANES;
+            scratch.hit_record[hits.clone()].copy_from_slice(&[records as u32; LANES]);
+            scratch.hit_lane[hits].copy_from_slice(&shape::PASSED_LANES[mask as usize]);
+            passed += shape::PASSED_COUNT[mask as usize] as usize;
+            records += (mask != 0) as usize;
+            chunk += LANES;
+            if chunk >= end {
+                break;
+            }
         }
-        for h in 0..passed {
-            let p = &bucket[scratch.hits[h] as usize];
-            let df = angle_units_distance(p.from_angle, e.from_angle);
-            let dt = angle_units_distance(p.to_angle, e.to_angle);
-            let dl = (p.length - e.length).abs();
-            let level = dl / length_tolerance(p.length.min(e.length)) * level_per_error
+    }
+    // Error 3 (every tolerance at its limit) maps to the last level.
+    let level_per_error = ERROR_LEVELS as f32 / 3.0;
+    let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
+    let mut touched = 0;
+    scratch.matches.clear();
+    for (&record, &lane) in scratch.hit_record[..passed]
+        .iter()
+        .zip(&scratch.hit_lane[..passed])
+    {
+        let (chunk, k) = scratch.records[record as usize];
+        let e = &candidate.canonical[k as usize];
+        {
+            let i = chunk as usize + lane as usize;
+            let (length, angles, (from, to)) = (hash.length[i], hash.angles[i], hash.ends[i]);
+            let df = angle_units_distance(angles as u16, e.from_angle);
+            let dt = angle_units_distance((angles >> 16) as u16, e.to_angle);
+            let dl = (length - e.length).abs();
+            let level = dl / length_tolerance(length.min(e.length)) * level_per_error
                 + (df as f32 + dt as f32) * angle_scale;
             let m = EdgeMatch {
-                a: p.from,
-                a2: p.to,
+                a: from,
+                a2: to,
                 b: e.from,
                 b2: e.to,
-                cell: (p.from as usize * n_b + e.from as usize) as u32,
-                cell2: (p.to as usize * n_b + e.to as usize) as u32,
+                cell: (from as usize * n_b + e.from as usize) as u32,
+                cell2: (to as usize * n_b + e.to as usize) as u32,
                 level: (level as u32).min(ERROR_LEVELS as u32 - 1),
             };
             for cell in [m.cell, m.cell2] {
@@ -246,22 +289,25 @@ fn find_edge_matches(
             scratch.matches.push(m);
         }
     }
-    scratch.touched.truncate(touched);
+    scratch.touched_len = touched;
 }
 
 /// Index matches by the minutia pair at either end (both directions). Only
 /// the cells that matches touch are visited (a few hundred of the n_a * n_b),
 /// and `clear_index` leaves `votes` all zero again for the next comparison.
+#[inline(never)]
 fn index_matches(scratch: &mut Scratch) {
     // Each touched cell's slice of `adjacency` is filled from its start up
     // to its end, which `adjacency_end` then holds.
     let mut total = 0u32;
-    for &c in &scratch.touched {
+    for &c in &scratch.touched[..scratch.touched_len] {
         scratch.adjacency_end[c as usize] = total;
         total += scratch.votes[c as usize] as u32;
     }
-    scratch.adjacency.clear();
-    scratch.adjacency.resize(total as usize, 0);
+    // Every entry up to `total` is written below.
+    if scratch.adjacency.len() < total as usize {
+        scratch.adjacency.resize(total as usize, 0);
+    }
     for (k, m) in scratch.matches.iter().enumerate() {
         for cell in [m.cell, m.cell2] {
             let end = &mut scratch.adjacency_end[cell as usize];
@@ -281,7 +327,7 @@ fn matches_at(scratch: &Scratch, cell: usize) -> std::ops::Range<usize> {
 }
 
 fn clear_index(scratch: &mut Scratch) {
-    for &c in &scratch.touched {
+    for &c in &scratch.touched[..scratch.touched_len] {
         scratch.votes[c as usize] = 0;
     }
 }
@@ -306,6 +352,7 @@ fn compare_with(
     result
 }
 
+#[inline(never)]
 fn pair_and_score(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
@@ -313,25 +360,34 @@ fn pair_and_score(
     explain: bool,
 ) -> Comparison {
     let (n_a, n_b) = (probe.minutiae.len(), candidate.minutiae.len());
-    scratch.tree_edge.clear();
-    scratch.tree_edge.resize(scratch.matches.len(), false);
-    scratch.roots.clear();
-    for &cell in &scratch.touched {
+    // All false between comparisons (`pair_from_root` clears what it sets).
+    if scratch.tree_edge.len() < scratch.matches.len() {
+        scratch.tree_edge.resize(scratch.matches.len(), false);
+    }
+    // Roots by votes, most first, then by cell: as one u64 key, ascending,
+    // so that selecting and sorting them compares plain integers. Every
+    // touched cell is written, and kept when it has two votes (no branch).
+    let touched = &scratch.touched[..scratch.touched_len];
+    if scratch.roots.len() < touched.len() {
+        scratch.roots.resize(touched.len(), 0);
+    }
+    let mut roots = 0;
+    for &cell in touched {
         let v = scratch.votes[cell as usize];
-        if v >= 2 {
-            scratch.roots.push((v, cell));
-        }
+        scratch.roots[roots] = ((u16::MAX - v) as u64) << 32 | cell as u64;
+        roots += (v >= 2) as usize;
     }
     // Only the strongest few roots are tried: select them, then order them.
-    let by_votes = |p: &(u16, u32), q: &(u16, u32)| q.0.cmp(&p.0).then(p.1.cmp(&q.1));
-    let keep = (MAX_ROOTS * 3).min(scratch.roots.len());
-    if keep < scratch.roots.len() {
-        scratch.roots.select_nth_unstable_by(keep, by_votes);
-        scratch.roots.truncate(keep);
+    let keep = (MAX_ROOTS * 3).min(roots);
+    if keep < roots {
+        scratch.roots[..roots].select_nth_unstable(keep);
     }
-    scratch.roots.sort_unstable_by(by_votes);
-    scratch.tried.clear();
-    scratch.tried.resize(n_a * n_b, false);
+    scratch.roots[..keep].sort_unstable();
+    // All false between comparisons: the cells set are cleared at the end.
+    if scratch.tried.len() < n_a * n_b {
+        scratch.tried.resize(n_a * n_b, false);
+    }
+    scratch.tried_cells.clear();
     scratch.paired_a.resize(n_a, UNPAIRED);
     scratch.paired_b.resize(n_b, UNPAIRED);
     scratch.support.resize(n_a, 0);
@@ -339,11 +395,11 @@ fn pair_and_score(
     let mut best_evidence = scoring::Evidence::default();
     let mut best_root = (0u16, 0u16);
     let mut tried = 0;
-    for r in 0..scratch.roots.len() {
+    for r in 0..keep {
         if tried == MAX_ROOTS {
             break;
         }
-        let cell = scratch.roots[r].1 as usize;
+        let cell = scratch.roots[r] as u32 as usize;
         if scratch.tried[cell] {
             continue; // already part of an earlier pairing: same alignment
         }
@@ -351,7 +407,9 @@ fn pair_and_score(
         let (a, b) = ((cell / n_b) as u16, (cell % n_b) as u16);
         let evidence = pair_from_root(probe, candidate, scratch, a, b);
         for &(pa, pb) in &scratch.pairs {
-            scratch.tried[pa as usize * n_b + pb as usize] = true;
+            let cell = pa as usize * n_b + pb as usize;
+            scratch.tried[cell] = true;
+            scratch.tried_cells.push(cell as u32);
         }
         if evidence.strength() > best_evidence.strength() {
             best_evidence = evidence;
@@ -364,6 +422,9 @@ fn pair_and_score(
             scratch.paired_b[pb as usize] = UNPAIRED;
             scratch.support[pa as usize] = 0;
         }
+    }
+    for &cell in &scratch.tried_cells {
+        scratch.tried[cell as usize] = false;
     }
     if best_evidence.pairs < 2 {
         return best;
@@ -385,6 +446,7 @@ fn pair_and_score(
 
 /// Minutiae of each template that lie where the other impression also has
 /// minutiae, after the rigid alignment of the best root.
+#[inline(never)]
 fn overlap(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
@@ -466,6 +528,7 @@ impl Alignment {
 
 /// Grow a pairing from one root; returns its score and supporting edges,
 /// leaving the pairs in `scratch.pairs`.
+#[inline(never)]
 fn pair_from_root(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,

@@ -22,10 +22,12 @@ pub const ANGLE_TOLERANCE: f32 = PI / 12.0;
 
 const LENGTH_BIN: f32 = 16.0;
 const LENGTH_BINS: usize = (MAX_EDGE / LENGTH_BIN) as usize + 2;
-/// Angle bins as wide as the tolerance: a lookup then scans edges within
-/// 1.5 tolerance windows on average instead of 2 (the scan dominates a
-/// comparison), for about twice the probe's hash entries.
-const ANGLE_BINS: usize = 24;
+/// Angle bins twice as wide as the tolerance. Narrower bins (24) scan fewer
+/// edges per lookup, but the vector shape test makes a scan of up to
+/// [`LANES`] edges cost the same, while the twice larger probe hash misses
+/// the cache more: 12 bins measured 2-5 % faster. Scores do not depend on
+/// the bins (a lookup finds every probe edge within the tolerances).
+const ANGLE_BINS: usize = 12;
 pub const BUCKETS: usize = LENGTH_BINS * ANGLE_BINS * ANGLE_BINS;
 
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +58,13 @@ pub struct Edge {
 }
 
 impl Edge {
+    /// `from_angle` in the low half, `to_angle` in the high one: the shape
+    /// test takes both differences with one 16-bit-lane subtraction.
+    #[inline]
+    pub fn angles(&self) -> u32 {
+        self.from_angle as u32 | (self.to_angle as u32) << 16
+    }
+
     /// Hash bucket of this exact shape (see [`bucket`]).
     pub fn bucket(&self) -> usize {
         bucket(
@@ -80,12 +89,29 @@ pub struct PreparedTemplate {
     pub canonical: Vec<Edge>,
     /// Hash bucket of each canonical edge.
     pub canonical_bucket: Vec<u32>,
-    /// Edges of both directions by shape hash bucket:
-    /// `bucket_edges[bucket_start[b]..bucket_start[b + 1]]`.
+    /// Edges of both directions by shape hash bucket: entries
+    /// `bucket_start[b]..bucket_start[b + 1]` of `bucket_edges`.
     pub bucket_start: Vec<u32>,
-    pub bucket_edges: Vec<Edge>,
+    pub bucket_edges: BucketEdges,
     /// The area the minutiae cover (see [`Coverage`]).
     pub coverage: Coverage,
+}
+
+/// Lanes of the edge-shape test: a bucket is scanned this many entries at
+/// a time (see `shape`).
+pub const LANES: usize = 8;
+
+/// The probe's hashed edges as a structure of arrays, so that the shape
+/// test reads each field of [`LANES`] entries at once; every array has
+/// [`LANES`] entries of padding at the end, so that a chunk starting in the
+/// last bucket never reads past it (lanes past the bucket are masked off).
+#[derive(Clone, Debug, Default)]
+pub struct BucketEdges {
+    pub length: Vec<f32>,
+    /// Both angles in one word, [`Edge::angles`].
+    pub angles: Vec<u32>,
+    /// (from, to) minutiae.
+    pub ends: Vec<(u16, u16)>,
 }
 
 pub fn wrap(angle: f32) -> f32 {
@@ -188,7 +214,7 @@ impl PreparedTemplate {
             canonical,
             coverage: Coverage::points(minutiae.iter().map(|m| (m.x, m.y))),
             bucket_start: Vec::new(),
-            bucket_edges: Vec::new(),
+            bucket_edges: BucketEdges::default(),
             minutiae,
         }
     }
@@ -240,13 +266,21 @@ impl PreparedTemplate {
         for b in 0..BUCKETS {
             bucket_start[b + 1] += bucket_start[b];
         }
-        let mut fill = bucket_start.clone();
-        let mut bucket_edges = match edges.first() {
-            Some(&e) => vec![e; entries.len()],
-            None => Vec::new(),
+        // Entries are in edge order, so each bucket is filled in edge order
+        // (the order a comparison finds its matches in). The padding past
+        // the last bucket stays zero.
+        let size = entries.len() + LANES;
+        let mut bucket_edges = BucketEdges {
+            length: vec![0.0; size],
+            angles: vec![0; size],
+            ends: vec![(0, 0); size],
         };
+        let mut fill = bucket_start.clone();
         for &(b, k) in &entries {
-            bucket_edges[fill[b as usize] as usize] = edges[k as usize];
+            let (i, e) = (fill[b as usize] as usize, &edges[k as usize]);
+            bucket_edges.length[i] = e.length;
+            bucket_edges.angles[i] = e.angles();
+            bucket_edges.ends[i] = (e.from, e.to);
             fill[b as usize] += 1;
         }
         self.bucket_start = bucket_start;
