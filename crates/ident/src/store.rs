@@ -247,14 +247,16 @@ impl Gallery {
             )));
         }
         let bad = |m: &[u8]| m[5] & 3 == 3 || m[5] >> 2 > 50;
-        if let Some(i) = min_bytes.par_chunks_exact(6).position_first(bad) {
+        if let Some(i) = first_bad(min_bytes, 6, bad) {
             let byte = min_bytes[i * 6 + 5];
             return Err(corrupt(format!("minutia {i} has kind/quality byte {byte}")));
         }
-        let minutiae: Vec<PackedMinutia> = min_bytes
-            .par_chunks_exact(6)
-            .map(|m| m.try_into().expect("6 bytes"))
-            .collect();
+        let mut minutiae: Vec<PackedMinutia> = Vec::with_capacity(n_minutiae);
+        minutiae.extend(
+            min_bytes
+                .chunks_exact(6)
+                .map(|m| -> PackedMinutia { m.try_into().expect("6 bytes") }),
+        );
         g.minutiae = minutiae;
         if key_counts.iter().sum::<usize>() != n_keys {
             return Err(corrupt(format!(
@@ -264,7 +266,7 @@ impl Gallery {
         }
         let entry = |k: &[u8]| u32::from_le_bytes(k.try_into().expect("4 bytes"));
         let beyond = |k: &[u8]| entry(k) >> crate::triplets::ENTRY_BITS != 0;
-        if let Some(at) = key_bytes.par_chunks_exact(4).position_first(beyond) {
+        if let Some(at) = first_bad(key_bytes, 4, beyond) {
             return Err(corrupt(format!(
                 "triplet entry {at} is {}, beyond {} bits",
                 entry(&key_bytes[at * 4..at * 4 + 4]),
@@ -311,8 +313,40 @@ impl Gallery {
             source,
         };
         let mut f = std::fs::File::open(path).map_err(io)?;
-        let mut bytes = Vec::new();
+        // Sized up front: growing a gigabyte buffer by doubling copies it
+        // and faults its pages in twice.
+        let size = f.metadata().map_err(io)?.len();
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
         f.read_to_end(&mut bytes).map_err(io)?;
         Gallery::from_bytes(&bytes)
+    }
+}
+
+/// Index of the first `size`-byte item of `bytes` that is `bad`, scanning
+/// blocks on all threads (one rayon task per item cost more than the test:
+/// a million-finger file holds 160 million triplet entries).
+fn first_bad(bytes: &[u8], size: usize, bad: impl Fn(&[u8]) -> bool + Sync) -> Option<usize> {
+    const BLOCK_ITEMS: usize = 1 << 14;
+    let block = bytes
+        .par_chunks(BLOCK_ITEMS * size)
+        .position_first(|b| b.chunks_exact(size).any(&bad))?;
+    let items = &bytes[block * BLOCK_ITEMS * size..];
+    let within = items.chunks_exact(size).position(&bad)?;
+    Some(block * BLOCK_ITEMS + within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_bad;
+
+    #[test]
+    fn first_bad_finds_the_first_item_across_blocks() {
+        let mut bytes = vec![0u8; 4 * 100_000];
+        let bad = |k: &[u8]| k[3] != 0;
+        assert_eq!(first_bad(&bytes, 4, bad), None);
+        for at in [99_999, 16_384, 16_383, 5] {
+            bytes[4 * at + 3] = 1;
+            assert_eq!(first_bad(&bytes, 4, bad), Some(at));
+        }
     }
 }
