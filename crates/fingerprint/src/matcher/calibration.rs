@@ -9,14 +9,14 @@
 
 /// (false match rate, lowest score that keeps to it).
 pub const THRESHOLDS: [(f64, f32); 8] = [
-    (1e-1, 5.85),
-    (3e-2, 7.85),
-    (1e-2, 9.75),
-    (3e-3, 12.12),
-    (1e-3, 14.57),
-    (3e-4, 17.91),
-    (1e-4, 20.37),
-    (3e-5, 22.81),
+    (1e-1, 4.91),
+    (3e-2, 6.35),
+    (1e-2, 7.75),
+    (3e-3, 9.56),
+    (1e-3, 11.69),
+    (3e-4, 13.57),
+    (1e-4, 15.12),
+    (3e-5, 16.22),
 ];
 
 /// Score threshold for a target false-match rate, interpolated in log(FMR)
@@ -48,10 +48,10 @@ mod tests {
         assert!(THRESHOLDS
             .windows(2)
             .all(|w| w[0].0 > w[1].0 && w[0].1 < w[1].1));
-        assert_eq!(threshold_for_fmr(1e-4), 20.37);
+        assert_eq!(threshold_for_fmr(1e-4), 15.12);
         let between = threshold_for_fmr(5e-4);
-        assert!(between > 14.57 && between < 17.91);
-        assert_eq!(threshold_for_fmr(0.5), 5.85);
-        assert_eq!(threshold_for_fmr(1e-9), 22.81);
+        assert!(between > 11.69 && between < 13.57);
+        assert_eq!(threshold_for_fmr(0.5), 4.91);
+        assert_eq!(threshold_for_fmr(1e-9), 16.22);
     }
 }

@@ -526,6 +526,77 @@ impl Alignment {
     }
 }
 
+/// Once a pairing has this many pairs, each further pair is checked against
+/// the least-squares rigid fit of the pairs so far instead of the root's
+/// alignment (whose rotation, from one minutia direction, is off by several
+/// degrees, which a far minutia sees as many pixels).
+const FIT_MIN_PAIRS: usize = 4;
+/// Distortion allowed against that fit: position noise plus a share of the
+/// distance from the pairs' centroid. A chance pairing grows by local
+/// agreement and drifts away from any rigid fit (measured on FVC2002 B:
+/// rigid residual 12-15 px for impostor pairings scoring like genuine ones,
+/// 5-7 px for genuine), so this cuts the impostor tail.
+const FIT_BASE: f32 = 6.0;
+const FIT_SLOPE: f32 = 0.1;
+
+/// Sums for the least-squares rigid fit (rotation and translation) of the
+/// pairs of a growing pairing, updated as pairs join.
+#[derive(Default)]
+struct RigidFit {
+    n: f32,
+    sum_a: (f32, f32),
+    sum_b: (f32, f32),
+    /// Sums of a . b and a x b over the pairs.
+    dot: f32,
+    cross: f32,
+}
+
+/// A solved `RigidFit`: the probe centroid maps to the candidate centroid,
+/// rotated by (cos, sin).
+#[derive(Clone, Copy)]
+struct FittedAlignment {
+    centre_a: (f32, f32),
+    centre_b: (f32, f32),
+    cos: f32,
+    sin: f32,
+}
+
+impl RigidFit {
+    fn add(&mut self, a: &prepared::PreparedMinutia, b: &prepared::PreparedMinutia) {
+        self.n += 1.0;
+        self.sum_a = (self.sum_a.0 + a.x, self.sum_a.1 + a.y);
+        self.sum_b = (self.sum_b.0 + b.x, self.sum_b.1 + b.y);
+        self.dot += a.x * b.x + a.y * b.y;
+        self.cross += a.x * b.y - a.y * b.x;
+    }
+
+    fn solve(&self) -> FittedAlignment {
+        let ca = (self.sum_a.0 / self.n, self.sum_a.1 / self.n);
+        let cb = (self.sum_b.0 / self.n, self.sum_b.1 / self.n);
+        // Centred sums: the rotation is their angle (Procrustes in 2-D).
+        let dot = self.dot - self.n * (ca.0 * cb.0 + ca.1 * cb.1);
+        let cross = self.cross - self.n * (ca.0 * cb.1 - ca.1 * cb.0);
+        let norm = (dot * dot + cross * cross).sqrt().max(1e-6);
+        FittedAlignment {
+            centre_a: ca,
+            centre_b: cb,
+            cos: dot / norm,
+            sin: cross / norm,
+        }
+    }
+}
+
+impl FittedAlignment {
+    fn agrees(&self, a: &prepared::PreparedMinutia, b: &prepared::PreparedMinutia) -> bool {
+        let (dx, dy) = (a.x - self.centre_a.0, a.y - self.centre_a.1);
+        let x = self.centre_b.0 + dx * self.cos - dy * self.sin;
+        let y = self.centre_b.1 + dx * self.sin + dy * self.cos;
+        let off = (x - b.x).powi(2) + (y - b.y).powi(2);
+        let reach = FIT_BASE + FIT_SLOPE * (dx * dx + dy * dy).sqrt();
+        off <= reach * reach
+    }
+}
+
 /// Grow a pairing from one root; returns its score and supporting edges,
 /// leaving the pairs in `scratch.pairs`.
 #[inline(never)]
@@ -545,6 +616,12 @@ fn pair_from_root(
     scratch.pairs.clear();
     scratch.queue.clear();
     let mut supporting = 0u32;
+    let mut fit = RigidFit::default();
+    fit.add(
+        &probe.minutiae[root_a as usize],
+        &candidate.minutiae[root_b as usize],
+    );
+    let mut fitted: Option<FittedAlignment> = None;
     let push_neighbours = |scratch: &mut Scratch, a: u16, b: u16| {
         for i in matches_at(scratch, a as usize * n_b + b as usize) {
             let k = scratch.adjacency[i];
@@ -585,11 +662,20 @@ fn pair_from_root(
         {
             continue;
         }
-        if !alignment.agrees(
+        let (ma, mb) = (
             &probe.minutiae[to_a as usize],
             &candidate.minutiae[to_b as usize],
-        ) {
+        );
+        let agrees = match &fitted {
+            Some(f) => f.agrees(ma, mb),
+            None => alignment.agrees(ma, mb),
+        };
+        if !agrees {
             continue;
+        }
+        fit.add(ma, mb);
+        if scratch.pairs.len() + 1 >= FIT_MIN_PAIRS {
+            fitted = Some(fit.solve());
         }
         scratch.tree_edge[k as usize] = true;
         scratch.tree_edges.push(k);
