@@ -393,7 +393,7 @@ fn pair_and_score(
     scratch.support.resize(n_a, 0);
     let mut best = Comparison::default();
     let mut best_evidence = scoring::Evidence::default();
-    let mut best_root = (0u16, 0u16);
+    let mut best_alignment: Option<Alignment> = None;
     let mut tried = 0;
     for r in 0..keep {
         if tried == MAX_ROOTS {
@@ -405,7 +405,7 @@ fn pair_and_score(
         }
         tried += 1;
         let (a, b) = ((cell / n_b) as u16, (cell % n_b) as u16);
-        let evidence = pair_from_root(probe, candidate, scratch, a, b);
+        let (evidence, fitted) = pair_from_root(probe, candidate, scratch, a, b);
         for &(pa, pb) in &scratch.pairs {
             let cell = pa as usize * n_b + pb as usize;
             scratch.tried[cell] = true;
@@ -413,7 +413,7 @@ fn pair_and_score(
         }
         if evidence.strength() > best_evidence.strength() {
             best_evidence = evidence;
-            best_root = (a, b);
+            best_alignment = Some(fitted);
             best.pairs.clear();
             best.pairs.extend_from_slice(&scratch.pairs);
         }
@@ -429,10 +429,9 @@ fn pair_and_score(
     if best_evidence.pairs < 2 {
         return best;
     }
-    let alignment = Alignment::new(
-        &probe.minutiae[best_root.0 as usize],
-        &candidate.minutiae[best_root.1 as usize],
-    );
+    let Some(alignment) = best_alignment else {
+        return best;
+    };
     let (overlap_a, overlap_b) = overlap(probe, candidate, &alignment);
     best.score = scoring::score(&best_evidence, overlap_a, overlap_b);
     best.supporting_edges = best_evidence.cycle_edges;
@@ -445,7 +444,7 @@ fn pair_and_score(
 }
 
 /// Minutiae of each template that lie where the other impression also has
-/// minutiae, after the rigid alignment of the best root.
+/// minutiae, after the rigid fit of the best pairing.
 #[inline(never)]
 fn overlap(
     probe: &PreparedTemplate,
@@ -586,6 +585,17 @@ impl RigidFit {
     }
 }
 
+impl From<FittedAlignment> for Alignment {
+    fn from(f: FittedAlignment) -> Self {
+        Alignment {
+            cos: f.cos,
+            sin: f.sin,
+            probe_root: f.centre_a,
+            candidate_root: f.centre_b,
+        }
+    }
+}
+
 impl FittedAlignment {
     fn agrees(&self, a: &prepared::PreparedMinutia, b: &prepared::PreparedMinutia) -> bool {
         let (dx, dy) = (a.x - self.centre_a.0, a.y - self.centre_a.1);
@@ -606,7 +616,7 @@ fn pair_from_root(
     scratch: &mut Scratch,
     root_a: u16,
     root_b: u16,
-) -> scoring::Evidence {
+) -> (scoring::Evidence, Alignment) {
     let n_b = candidate.minutiae.len();
     let root_rotation = rotation(probe, candidate, root_a, root_b);
     let alignment = Alignment::new(
@@ -688,7 +698,7 @@ fn pair_from_root(
         scratch.tree_edge[k as usize] = false;
     }
     scratch.tree_edges.clear();
-    scoring::Evidence {
+    let evidence = scoring::Evidence {
         pairs: scratch.pairs.len(),
         confirmed: scratch
             .pairs
@@ -696,7 +706,15 @@ fn pair_from_root(
             .filter(|(a, _)| scratch.support[*a as usize] >= 1)
             .count(),
         cycle_edges: supporting / 2,
-    }
+    };
+    // The whole pairing's fit places the impressions better than the
+    // root's direction alone (the overlap is counted with it).
+    let placed = if scratch.pairs.len() >= 2 {
+        fit.solve().into()
+    } else {
+        alignment
+    };
+    (evidence, placed)
 }
 
 #[cfg(test)]
