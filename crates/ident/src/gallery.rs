@@ -72,8 +72,16 @@ pub(crate) fn unpack(p: &PackedMinutia) -> Minutia {
     }
 }
 
-/// Rotation bins of the filter's triplet votes (22.5 degrees each).
-const ROTATION_BINS: usize = 16;
+/// Rotation bins of the filter's triplet votes (11.25 degrees each, so the
+/// best window of two spans 22.5 degrees: about the spread of a mate's
+/// per-triplet rotations, two minutia directions' errors). Measured with
+/// the realistic synthetic fingers (10,000 subjects, 300 two-index mates,
+/// kept at 1 / 2 % penetration): 16 bins 96.3 / 96.7 %, 24 97.0 / 98.3,
+/// 32 97.7 / 98.7, 64 98.0 / 98.3; and on real prints (91 fingers of
+/// CrossMatch and FVC2002 B enrolled from impression 1, 637 searches, mate
+/// first in the filter): 16 bins 88.9 %, 24 90.1, 32 90.4, 64 90.7 (top ten
+/// 95.9 / 96.1 / 96.1 / 95.6).
+const ROTATION_BINS: usize = 32;
 
 /// The weight of one record's triplet hits (record, rotation, idf) that
 /// agree on the rotation between probe and gallery finger: votes are
