@@ -1,5 +1,7 @@
 //! Pictures of every extraction stage, so a person can see what the engine
-//! saw: `write_stages` writes one PNG per stage into a folder.
+//! saw: `write_stages` writes one PNG per stage into a folder, and
+//! `write_pairing` draws a comparison: both fingers side by side, the
+//! paired minutiae joined.
 
 use std::f32::consts::PI;
 use std::path::Path;
@@ -7,7 +9,8 @@ use std::path::Path;
 use crate::extract::grid::Grid;
 use crate::extract::segment::BLOCK;
 use crate::extract::Stages;
-use crate::template::MinutiaKind;
+use crate::matcher::Comparison;
+use crate::template::{Minutia, MinutiaKind, Template};
 
 type Rgb = [u8; 3];
 
@@ -50,6 +53,28 @@ impl Canvas {
                 c,
             );
         }
+    }
+
+    /// A minutia as a small circle with a tick in its direction, shifted
+    /// right by `dx`.
+    fn minutia(&mut self, m: &Minutia, dx: f32, c: Rgb) {
+        let (x, y) = (m.x as f32 + dx, m.y as f32);
+        for k in 0..16 {
+            let a = k as f32 * PI / 8.0;
+            self.put(
+                (x + 4.0 * a.cos()).round() as isize,
+                (y + 4.0 * a.sin()).round() as isize,
+                c,
+            );
+        }
+        // Template directions are counter-clockwise on screen (y up).
+        self.line(
+            x,
+            y,
+            x + 12.0 * m.direction.cos(),
+            y - 12.0 * m.direction.sin(),
+            c,
+        );
     }
 
     fn save(&self, path: &Path) -> std::io::Result<()> {
@@ -149,28 +174,133 @@ pub fn write_stages(stages: &Stages, dir: &Path) -> std::io::Result<Vec<std::pat
         }
     }
     for m in &stages.template.minutiae {
-        let c = match m.kind {
-            MinutiaKind::Ending => [230, 0, 0],
-            _ => [0, 170, 0],
-        };
-        let (x, y) = (m.x as f32, m.y as f32);
-        for k in 0..16 {
-            let a = k as f32 * PI / 8.0;
-            minutiae.put(
-                (x + 4.0 * a.cos()).round() as isize,
-                (y + 4.0 * a.sin()).round() as isize,
-                c,
-            );
-        }
-        // Template directions are counter-clockwise on screen (y up).
-        minutiae.line(
-            x,
-            y,
-            x + 12.0 * m.direction.cos(),
-            y - 12.0 * m.direction.sin(),
-            c,
-        );
+        minutiae.minutia(m, 0.0, kind_colour(m.kind));
     }
     save("08-minutiae.png", minutiae)?;
     Ok(written)
+}
+
+fn kind_colour(kind: MinutiaKind) -> Rgb {
+    match kind {
+        MinutiaKind::Ending => [230, 0, 0],
+        _ => [0, 170, 0],
+    }
+}
+
+/// Draw a comparison into one PNG: probe on the left, candidate on the
+/// right (each over its 500 ppi image when there is one), unpaired minutiae
+/// grey, paired ones in colour (red ending, green bifurcation) and joined
+/// by a line, so a person can check whether the pairing the score rests on
+/// is the true correspondence.
+pub fn write_pairing(
+    probe: (&Template, Option<&Grid<u8>>),
+    candidate: (&Template, Option<&Grid<u8>>),
+    comparison: &Comparison,
+    path: &Path,
+) -> std::io::Result<()> {
+    const GAP: usize = 8;
+    let size = |(t, image): (&Template, Option<&Grid<u8>>)| match image {
+        Some(g) => (g.width, g.height),
+        None => (t.width.max(1) as usize, t.height.max(1) as usize),
+    };
+    let (wa, ha) = size(probe);
+    let (wb, hb) = size(candidate);
+    let (width, height) = (wa + GAP + wb, ha.max(hb));
+    let mut canvas = Canvas {
+        width,
+        height,
+        pixels: vec![[255, 255, 255]; width * height],
+    };
+    for (image, dx) in [(probe.1, 0), (candidate.1, wa + GAP)] {
+        if let Some(g) = image {
+            for y in 0..g.height {
+                for x in 0..g.width {
+                    let v = (255.0 - (255.0 - g.get(x, y) as f32) * 0.4) as u8;
+                    canvas.pixels[y * width + x + dx] = [v, v, v];
+                }
+            }
+        }
+    }
+    let shift = (wa + GAP) as f32;
+    for m in &probe.0.minutiae {
+        canvas.minutia(m, 0.0, [150, 150, 150]);
+    }
+    for m in &candidate.0.minutiae {
+        canvas.minutia(m, shift, [150, 150, 150]);
+    }
+    for &(a, b) in &comparison.pairs {
+        let (Some(ma), Some(mb)) = (
+            probe.0.minutiae.get(a as usize),
+            candidate.0.minutiae.get(b as usize),
+        ) else {
+            continue;
+        };
+        canvas.line(
+            ma.x as f32,
+            ma.y as f32,
+            mb.x as f32 + shift,
+            mb.y as f32,
+            [60, 110, 255],
+        );
+        canvas.minutia(ma, 0.0, kind_colour(ma.kind));
+        canvas.minutia(mb, shift, kind_colour(mb.kind));
+    }
+    canvas.save(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minutia(x: u16, y: u16, kind: MinutiaKind) -> Minutia {
+        Minutia {
+            x,
+            y,
+            direction: 0.0,
+            kind,
+            quality: 50,
+        }
+    }
+
+    #[test]
+    fn pairing_picture_joins_paired_minutiae_and_greys_the_rest() {
+        let probe = Template {
+            width: 100,
+            height: 80,
+            minutiae: vec![
+                minutia(20, 20, MinutiaKind::Ending),
+                minutia(60, 50, MinutiaKind::Bifurcation),
+            ],
+        };
+        let candidate = Template {
+            width: 90,
+            height: 120,
+            minutiae: vec![minutia(30, 40, MinutiaKind::Ending)],
+        };
+        let comparison = Comparison {
+            pairs: vec![(0, 0)],
+            ..Comparison::default()
+        };
+        let path = std::env::temp_dir().join(format!("scomm-pairing-{}.png", std::process::id()));
+        write_pairing((&probe, None), (&candidate, None), &comparison, &path).unwrap();
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut data = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut data).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // Side by side with an 8 pixel gap; as tall as the taller finger.
+        assert_eq!((info.width, info.height), (100 + 8 + 90, 120));
+        let pixel = |x: usize, y: usize| {
+            let i = (y * info.width as usize + x) * 3;
+            [data[i], data[i + 1], data[i + 2]]
+        };
+        // Circles (radius 4) left of each minutia: paired red, unpaired grey.
+        assert_eq!(pixel(16, 20), [230, 0, 0]);
+        assert_eq!(pixel(108 + 26, 40), [230, 0, 0]);
+        assert_eq!(pixel(56, 50), [150, 150, 150]);
+        // The line joining the pair passes through its midpoint.
+        let (mx, my) = ((20 + 108 + 30) / 2, (20 + 40) / 2);
+        assert_eq!(pixel(mx, my), [60, 110, 255]);
+    }
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
+use scomm_fingerprint::extract::grid::Grid;
 use scomm_fingerprint::formats::{decode_template, detect_template_format, TemplateFormat};
 use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
 use scomm_fingerprint::{MinutiaKind, Template};
@@ -42,6 +43,10 @@ pub struct CompareArgs {
     /// Scan resolution of the images (templates carry their own).
     #[arg(long, default_value_t = 500.0)]
     pub dpi: f64,
+    /// Draw the pairing behind the score into this PNG (both fingers side
+    /// by side, paired minutiae joined).
+    #[arg(long)]
+    pub dump: Option<PathBuf>,
 }
 
 pub fn run(command: FpCommand) -> anyhow::Result<()> {
@@ -125,19 +130,22 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A template file is decoded; anything else is loaded as an image and extracted.
-fn template_of(path: &Path, dpi: f64) -> anyhow::Result<Template> {
+/// A template file is decoded; anything else is loaded as an image and
+/// extracted (the 500 ppi image is kept for pictures).
+fn template_of(path: &Path, dpi: f64) -> anyhow::Result<(Template, Option<Grid<u8>>)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     if detect_template_format(&bytes).is_some() || bytes.starts_with(b"FMR\0") {
-        return decode_template(&bytes)
-            .with_context(|| format!("decoding template {}", path.display()));
+        let template = decode_template(&bytes)
+            .with_context(|| format!("decoding template {}", path.display()))?;
+        return Ok((template, None));
     }
-    Ok(load_and_extract(path, dpi)?.template)
+    let stages = load_and_extract(path, dpi)?;
+    Ok((stages.template, Some(stages.image)))
 }
 
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
-    let a = template_of(&args.a, args.dpi)?;
-    let b = template_of(&args.b, args.dpi)?;
+    let (a, image_a) = template_of(&args.a, args.dpi)?;
+    let (b, image_b) = template_of(&args.b, args.dpi)?;
     let comparison = Matcher::new(&a).explain(&PreparedTemplate::new(&b));
     let verdict = if comparison.score >= calibration::threshold_for_fmr(1e-4) {
         "match at FMR 0.01%"
@@ -154,6 +162,16 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         b.minutiae.len(),
         comparison.supporting_edges
     );
+    if let Some(out) = &args.dump {
+        scomm_fingerprint::dump::write_pairing(
+            (&a, image_a.as_ref()),
+            (&b, image_b.as_ref()),
+            &comparison,
+            out,
+        )
+        .with_context(|| format!("writing the pairing picture {}", out.display()))?;
+        println!("wrote the pairing picture to {}", out.display());
+    }
     Ok(())
 }
 
