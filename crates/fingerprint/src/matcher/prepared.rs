@@ -10,6 +10,15 @@ use crate::template::{MinutiaKind, Template};
 
 /// Edges per minutia (its nearest neighbours).
 pub const NEIGHBOURS: usize = 12;
+/// Besides the nearest, each minutia links to its nearest neighbour in
+/// each of this many equal sectors around its direction. Why: where an
+/// impression has a cluster of spurious minutiae (dots of a dry print, a
+/// scar), the nearest twelve all fall in the cluster and the true
+/// neighbours on the other sides get no edge to pair through; one per
+/// sector keeps edges in every direction. FVC2002 B all-pairs EER mean
+/// 2.23 -> 1.99 %, FMR1000 6.43 -> 6.07 %; held-out CrossMatch EER 0.35 ->
+/// 0.28 %, ZeroFMR 1.40 -> 1.12 % (4 sectors: mean 2.15 %, 8: 2.02 %).
+pub const SECTORS: usize = 6;
 /// Edges shorter than this have unreliable angles; longer ones are too
 /// distorted to compare. Pixels at 500 ppi.
 pub const MIN_EDGE: f32 = 10.0;
@@ -288,11 +297,31 @@ impl PreparedTemplate {
     }
 }
 
+/// Which of [`SECTORS`] 60-degree sectors around a minutia (pointing along
+/// `(cos, sin)`) the offset (dx, dy) lies in, counted from its direction:
+/// a fixed function of the angle relative to the minutia, so rotation does
+/// not change it. Comparisons against tan 60 degrees, no trigonometry.
+#[inline]
+fn sector(cos: f32, sin: f32, dx: f32, dy: f32) -> usize {
+    const TAN_60: f32 = 1.732_050_8;
+    // The offset in the minutia's own frame.
+    let (u, v) = (dx * cos + dy * sin, -dx * sin + dy * cos);
+    let (u, v, half) = if v >= 0.0 { (u, v, 0) } else { (-u, -v, 3) };
+    half + if v < TAN_60 * u {
+        0
+    } else if v <= -TAN_60 * u {
+        2
+    } else {
+        1
+    }
+}
+
 /// Undirected neighbour relation, each pair once as (lower, higher) in
-/// ascending order: j is among i's nearest or i among j's.
+/// ascending order: j is among i's nearest, or the nearest in one of i's
+/// sectors, or the other way round.
 fn neighbour_links(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
     // Pairs as `lower << 16 | higher`, so that sorting them is sorting u32s.
-    let mut linked: Vec<u32> = Vec::with_capacity(minutiae.len() * NEIGHBOURS);
+    let mut linked: Vec<u32> = Vec::with_capacity(minutiae.len() * (NEIGHBOURS + SECTORS));
     let (min2, max2) = (MIN_EDGE * MIN_EDGE, MAX_EDGE * MAX_EDGE);
     // The nearest so far, ascending by (squared distance, index) packed in
     // one u64 (a non-negative f32's bits order like its value; ties go to
@@ -302,12 +331,16 @@ fn neighbour_links(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
     let mut nearest = [0u64; NEIGHBOURS];
     for (i, a) in minutiae.iter().enumerate() {
         let mut kept = 0;
+        let mut sector_nearest = [u64::MAX; SECTORS];
+        let (cos, sin) = (a.direction.cos(), a.direction.sin());
         for (j, b) in minutiae.iter().enumerate() {
             let d2 = (b.x - a.x).powi(2) + (b.y - a.y).powi(2);
             if j == i || !(min2..=max2).contains(&d2) {
                 continue;
             }
             let key = (d2.to_bits() as u64) << 32 | j as u64;
+            let s = &mut sector_nearest[sector(cos, sin, b.x - a.x, b.y - a.y)];
+            *s = (*s).min(key);
             if kept == NEIGHBOURS {
                 if key >= nearest[NEIGHBOURS - 1] {
                     continue;
@@ -322,7 +355,8 @@ fn neighbour_links(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
             nearest[k] = key;
             kept += 1;
         }
-        for &key in &nearest[..kept] {
+        let sectors = sector_nearest.iter().filter(|&&k| k != u64::MAX);
+        for &key in nearest[..kept].iter().chain(sectors) {
             let j = (key & 0xffff_ffff) as usize;
             linked.push((i.min(j) as u32) << 16 | i.max(j) as u32);
         }
@@ -346,5 +380,58 @@ fn edge(minutiae: &[PreparedMinutia], f: u16, t: u16) -> Edge {
         length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
         from_angle: quantise(line - a.direction),
         to_angle: quantise(line - b.direction),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(x: f32, y: f32) -> PreparedMinutia {
+        PreparedMinutia {
+            x,
+            y,
+            direction: 0.0,
+            kind: MinutiaKind::Ending,
+        }
+    }
+
+    #[test]
+    fn sectors_turn_with_the_minutia() {
+        for turn in [0.0f32, 0.7, 2.0, -2.9] {
+            let (cos, sin) = (turn.cos(), turn.sin());
+            for k in 0..SECTORS {
+                // The middle of sector k, counted from the minutia direction.
+                let a = turn + (k as f32 + 0.5) * 2.0 * PI / SECTORS as f32;
+                assert_eq!(sector(cos, sin, 50.0 * a.cos(), 50.0 * a.sin()), k);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cluster_on_one_side_leaves_a_link_to_the_other() {
+        // Minutia 0 with 15 spurious minutiae crowded on its east side (its
+        // 12 nearest), and one minutia 100 px west with its own 12 nearest
+        // around it: only the sector rule links 0 and the west one.
+        let mut minutiae = vec![at(200.0, 200.0)];
+        for x in [220.0, 232.0, 244.0] {
+            for y in [176.0, 188.0, 200.0, 212.0, 224.0] {
+                minutiae.push(at(x, y));
+            }
+        }
+        let west = minutiae.len() as u16;
+        minutiae.push(at(100.0, 200.0));
+        for x in [64.0, 76.0] {
+            for y in [164.0, 176.0, 188.0, 212.0, 224.0, 236.0] {
+                minutiae.push(at(x, y));
+            }
+        }
+        let links = neighbour_links(&minutiae);
+        assert!(links.contains(&(0, west)), "{links:?}");
+        // The nearest twelve are still linked, each pair once.
+        assert!(links.contains(&(0, 1)));
+        let mut sorted = links.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), links.len());
     }
 }
