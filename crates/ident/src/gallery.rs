@@ -12,6 +12,7 @@ use crate::descriptor::{self, DIM};
 use crate::fusion;
 use crate::index::TripletIndex;
 use crate::triplets;
+use crate::vote::{self, Hit};
 use crate::{FingerPosition, IdentError, SubjectId};
 
 /// Most minutiae kept per finger (the highest-quality ones).
@@ -72,62 +73,6 @@ pub(crate) fn unpack(p: &PackedMinutia) -> Minutia {
     }
 }
 
-/// Rotation bins of the filter's triplet votes (11.25 degrees each, so the
-/// best window of two spans 22.5 degrees: about the spread of a mate's
-/// per-triplet rotations, two minutia directions' errors). Measured with
-/// the realistic synthetic fingers (10,000 subjects, 300 two-index mates,
-/// kept at 1 / 2 % penetration): 16 bins 96.3 / 96.7 %, 24 97.0 / 98.3,
-/// 32 97.7 / 98.7, 64 98.0 / 98.3; and on real prints (91 fingers of
-/// CrossMatch and FVC2002 B enrolled from impression 1, 637 searches, mate
-/// first in the filter): 16 bins 88.9 %, 24 90.1, 32 90.4, 64 90.7 (top ten
-/// 95.9 / 96.1 / 96.1 / 95.6).
-const ROTATION_BINS: usize = 32;
-
-/// The weight of one record's triplet hits (record, rotation, idf) that
-/// agree on the rotation between probe and gallery finger: votes are
-/// spread linearly over the two nearest of [`ROTATION_BINS`] bins and the
-/// best two adjacent bins count. A mate's true correspondences agree
-/// within the impressions' relative rotation noise; a stranger's chance
-/// hits spread over the whole turn, so most of them drop out.
-fn rotation_consistent(hits: &[(u32, u8, f32)]) -> f32 {
-    let mut votes = [0f32; ROTATION_BINS];
-    for &(_, rot, w) in hits {
-        let f = rot as f32 * (ROTATION_BINS as f32 / 256.0);
-        let b = f as usize;
-        let frac = f - b as f32;
-        votes[b % ROTATION_BINS] += w * (1.0 - frac);
-        votes[(b + 1) % ROTATION_BINS] += w * frac;
-    }
-    (0..ROTATION_BINS)
-        .map(|b| votes[b] + votes[(b + 1) % ROTATION_BINS])
-        .fold(0.0, f32::max)
-}
-
-/// Triplet hits grouped by record, ascending (a counting sort over the
-/// gallery's `records`: a probe finger's hits run to millions at a million
-/// fingers, where a comparison sort was a third of the filter's time).
-fn by_record(hits: Vec<(u32, u8, f32)>, records: usize) -> Vec<(u32, u8, f32)> {
-    if hits.len() < 4096 {
-        let mut hits = hits;
-        hits.sort_by_key(|h| h.0);
-        return hits;
-    }
-    let mut next = vec![0u32; records + 1];
-    for h in &hits {
-        next[h.0 as usize + 1] += 1;
-    }
-    for r in 1..next.len() {
-        next[r] += next[r - 1];
-    }
-    let mut out = vec![(0u32, 0u8, 0f32); hits.len()];
-    for h in hits {
-        let slot = &mut next[h.0 as usize];
-        out[*slot as usize] = h;
-        *slot += 1;
-    }
-    out
-}
-
 /// Enrolled subjects, searchable 1:N.
 #[derive(Clone, Debug, Default)]
 pub struct Gallery {
@@ -149,8 +94,10 @@ pub(crate) struct Prepared {
     minutiae: Vec<PackedMinutia>,
     descriptor: Vec<u8>,
     centred: descriptor::Centred,
-    /// Triplet keys (a probe's include the near-edge variants).
-    keys: Vec<u32>,
+    /// A gallery finger's triplets: (entry, cell).
+    keys: Vec<(u32, u8)>,
+    /// A probe finger's triplets, with the near-edge variants.
+    probe_keys: Vec<triplets::ProbeTriplet>,
 }
 
 /// A probe's fingers prepared for the filter, and for each finger position
@@ -191,9 +138,14 @@ fn prepare_finger(position: FingerPosition, template: &Template, query: bool) ->
         descriptor,
         centred,
         keys: if query {
-            triplets::probe_keys(&stored)
+            Vec::new()
         } else {
             triplets::gallery_keys(&stored)
+        },
+        probe_keys: if query {
+            triplets::probe_keys(&stored)
+        } else {
+            Vec::new()
         },
     }
 }
@@ -597,20 +549,30 @@ impl Gallery {
                 },
             );
         // Triplet evidence, per probe finger against fingers at its position:
-        // each record's hits vote for the rotation they imply, and the
-        // record scores the weight of its best rotation window.
+        // each record scores the weight of its hits that agree on one
+        // rotation and translation (see [`vote`]).
         let scored_hits: Vec<Vec<(u32, f32)>> = probe
             .par_iter()
             .map(|p| {
-                let mut v: Vec<(u32, u8, f32)> = Vec::new();
+                let mut v: Vec<Hit> = Vec::new();
                 let position = p.position.code();
-                self.triplets
-                    .lookup(&p.keys, position, n, |r, rot, w| v.push((r, rot, w)));
-                let v = by_record(v, n);
+                self.triplets.lookup(
+                    &p.probe_keys,
+                    position,
+                    n,
+                    |record, q, rotation, cell, weight| {
+                        v.push(vote::hit(record, q, rotation, cell, weight))
+                    },
+                );
+                let v = vote::by_record(v, n);
+                let mut scratch = vote::Scratch::default();
                 v.chunk_by(|a, b| a.0 == b.0)
                     // Removed records (position 0) are still in the index.
                     .filter(|hits| self.records[hits[0].0 as usize].position == position)
-                    .map(|hits| (hits[0].0, rotation_consistent(hits)))
+                    .map(|hits| {
+                        let score = vote::geometric_consistent(hits, &p.probe_keys, &mut scratch);
+                        (hits[0].0, score)
+                    })
                     .collect()
             })
             .collect();

@@ -3,9 +3,10 @@
 //! gallery fingers that share them; each shared key counts by its rarity
 //! (inverse document frequency, `ln(fingers / (1 + fingers with the key))`),
 //! so the common shapes every finger has weigh little. Each posting also
-//! holds the direction of the triplet's central minutia (one byte beside
-//! the record), so that a hit tells the rotation between probe and gallery
-//! finger it implies (see `Gallery::filter`).
+//! holds the direction of the triplet's central minutia and the cell it
+//! lies in (a byte each beside the record), so that a hit tells the
+//! rotation and translation between probe and gallery finger it implies
+//! (see [`crate::vote`]).
 //!
 //! Each key's list is ordered by finger position, then record, so that a
 //! probe finger reads only the postings of its own position (two binary
@@ -18,7 +19,7 @@
 //! small galleries never pay for the table of 2^22 offsets) the index is
 //! rebuilt by a counting sort, which keeps enrolment amortised O(1) per key.
 
-use crate::triplets::{entry, entry_dir, entry_key, KEY_BITS};
+use crate::triplets::{entry, entry_dir, entry_key, ProbeTriplet, KEY_BITS};
 
 const KEYS: usize = 1 << KEY_BITS;
 /// Pending keys below this never trigger a build.
@@ -32,43 +33,63 @@ pub(crate) struct TripletIndex {
     postings: Vec<u32>,
     /// Central minutia direction (1/256 turn) of each posting.
     dirs: Vec<u8>,
+    /// Central minutia cell ([`crate::triplets::cell_of`]) of each posting.
+    cells: Vec<u8>,
     /// Finger position code of each record.
     positions: Vec<u8>,
-    /// (entry, record) enrolled since the last build.
-    pending: Vec<(u32, u32)>,
+    /// (entry, record, cell) enrolled since the last build.
+    pending: Vec<(u32, u32, u8)>,
 }
 
 impl TripletIndex {
     /// Add the next record (records are numbered from 0 in order) with its
-    /// finger position and entries (see [`crate::triplets::gallery_keys`]).
-    pub fn add(&mut self, record: u32, position: u8, entries: &[u32]) {
+    /// finger position and (entry, cell) pairs (see
+    /// [`crate::triplets::gallery_keys`]).
+    pub fn add(&mut self, record: u32, position: u8, entries: &[(u32, u8)]) {
         debug_assert_eq!(record as usize, self.positions.len());
         self.positions.push(position);
-        self.pending.extend(entries.iter().map(|&e| (e, record)));
+        self.pending
+            .extend(entries.iter().map(|&(e, c)| (e, record, c)));
         if self.pending.len() > PENDING_FLOOR.max(self.postings.len() / 4) {
             self.build();
         }
     }
 
     /// The index of records whose entries are `keys[start[r]..start[r + 1]]`
-    /// and positions `positions[r]` (a loaded gallery), built directly: no
-    /// pending list on the way.
-    pub fn from_record_keys(start: &[usize], keys: &[u32], positions: &[u8]) -> Self {
+    /// (with their cells at the same places in `cells`) and positions
+    /// `positions[r]` (a loaded gallery), built directly: no pending list
+    /// on the way.
+    pub fn from_record_keys(start: &[usize], keys: &[u32], cells: &[u8], positions: &[u8]) -> Self {
         let records = start.len().saturating_sub(1);
         debug_assert_eq!(records, positions.len());
+        debug_assert_eq!(keys.len(), cells.len());
         if keys.len() <= PENDING_FLOOR {
             let mut index = TripletIndex::default();
+            let mut pairs = Vec::new();
             for r in 0..records {
-                index.add(r as u32, positions[r], &keys[start[r]..start[r + 1]]);
+                pairs.clear();
+                let run = start[r]..start[r + 1];
+                pairs.extend(
+                    keys[run.clone()]
+                        .iter()
+                        .copied()
+                        .zip(cells[run].iter().copied()),
+                );
+                index.add(r as u32, positions[r], &pairs);
             }
             return index;
         }
-        Self::table(start, keys.len(), &|i| keys[i], positions.to_vec())
+        Self::table(start, keys.len(), &|i| keys[i], cells, positions.to_vec())
     }
 
     /// As [`Self::from_record_keys`], the entries given as little-endian
     /// bytes (a gallery file's), read in place rather than copied.
-    pub fn from_record_key_bytes(start: &[usize], bytes: &[u8], positions: &[u8]) -> Self {
+    pub fn from_record_key_bytes(
+        start: &[usize],
+        bytes: &[u8],
+        cells: &[u8],
+        positions: &[u8],
+    ) -> Self {
         let key_at = |i: usize| {
             u32::from_le_bytes([
                 bytes[4 * i],
@@ -80,9 +101,9 @@ impl TripletIndex {
         let n = bytes.len() / 4;
         if n <= PENDING_FLOOR {
             let keys: Vec<u32> = (0..n).map(key_at).collect();
-            return Self::from_record_keys(start, &keys, positions);
+            return Self::from_record_keys(start, &keys, cells, positions);
         }
-        Self::table(start, n, &key_at, positions.to_vec())
+        Self::table(start, n, &key_at, cells, positions.to_vec())
     }
 
     /// The table of records' entries (`key_at(i)` for i in
@@ -95,6 +116,7 @@ impl TripletIndex {
         start: &[usize],
         n_keys: usize,
         key_at: &(dyn Fn(usize) -> u32 + Sync),
+        cell_of: &[u8],
         positions: Vec<u8>,
     ) -> Self {
         use rayon::prelude::*;
@@ -131,26 +153,31 @@ impl TripletIndex {
         bounds.dedup();
         let mut postings = vec![0u32; n_keys];
         let mut dirs = vec![0u8; n_keys];
+        let mut cells = vec![0u8; n_keys];
         let mut parts = Vec::new();
-        let (mut rest_p, mut rest_d) = (&mut postings[..], &mut dirs[..]);
+        let (mut rest_p, mut rest_d, mut rest_c) =
+            (&mut postings[..], &mut dirs[..], &mut cells[..]);
         for w in bounds.windows(2) {
             let len = (offsets[w[1]] - offsets[w[0]]) as usize;
             let (p, rp) = std::mem::take(&mut rest_p).split_at_mut(len);
             let (d, rd) = std::mem::take(&mut rest_d).split_at_mut(len);
-            parts.push((w[0], w[1], p, d));
-            (rest_p, rest_d) = (rp, rd);
+            let (c, rc) = std::mem::take(&mut rest_c).split_at_mut(len);
+            parts.push((w[0], w[1], p, d, c));
+            (rest_p, rest_d, rest_c) = (rp, rd, rc);
         }
-        parts.into_par_iter().for_each(|(lo, hi, p, d)| {
+        parts.into_par_iter().for_each(|(lo, hi, p, d, c)| {
             let base = offsets[lo];
             let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|&o| o - base).collect();
             for &r in &by_position {
-                for i in start[r as usize]..start[r as usize + 1] {
+                let run = start[r as usize]..start[r as usize + 1];
+                for (i, &cell) in run.clone().zip(&cell_of[run]) {
                     let e = key_at(i);
                     let k = entry_key(e) as usize;
                     if (lo..hi).contains(&k) {
                         let slot = &mut fill[k - lo];
                         p[*slot as usize] = r;
                         d[*slot as usize] = entry_dir(e);
+                        c[*slot as usize] = cell;
                         *slot += 1;
                     }
                 }
@@ -160,6 +187,7 @@ impl TripletIndex {
             offsets,
             postings,
             dirs,
+            cells,
             positions,
             pending: Vec::new(),
         }
@@ -172,10 +200,10 @@ impl TripletIndex {
             return;
         }
         let records = self.positions.len();
-        let (start, keys) = self.keys_by_record(records);
+        let (start, keys, cells) = self.keys_by_record(records);
         let start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
         let positions = std::mem::take(&mut self.positions);
-        *self = Self::table(&start, keys.len(), &|i| keys[i], positions);
+        *self = Self::table(&start, keys.len(), &|i| keys[i], &cells, positions);
     }
 
     /// Bytes of the offsets table once built (independent of gallery size).
@@ -185,6 +213,7 @@ impl TripletIndex {
     pub fn shrink_to_fit(&mut self) {
         self.postings.shrink_to_fit();
         self.dirs.shrink_to_fit();
+        self.cells.shrink_to_fit();
         self.positions.shrink_to_fit();
         self.pending.shrink_to_fit();
     }
@@ -193,41 +222,43 @@ impl TripletIndex {
         self.offsets.capacity() * 4
             + self.postings.capacity() * 4
             + self.dirs.capacity()
+            + self.cells.capacity()
             + self.positions.capacity()
-            + self.pending.capacity() * 8
+            + self.pending.capacity() * std::mem::size_of::<(u32, u32, u8)>()
     }
 
-    /// Every record at finger `position` holding a key of `query` (entries,
-    /// ascending): calls
-    /// `visit(record, rotation, idf)` once per query entry and posting of
-    /// its key, `rotation` being the query entry's direction minus the
-    /// posting's (1/256 turn); `fingers` is the gallery size the rarity is
-    /// measured against.
+    /// Every record at finger `position` holding a key of `query`
+    /// (ascending by entry): calls `visit(record, query_index, rotation,
+    /// cell, idf)` once per query triplet and posting of its key,
+    /// `rotation` being the query triplet's direction minus the posting's
+    /// (1/256 turn) and `cell` the posting's; `fingers` is the gallery size
+    /// the rarity is measured against.
     pub fn lookup(
         &self,
-        query: &[u32],
+        query: &[ProbeTriplet],
         position: u8,
         fingers: usize,
-        mut visit: impl FnMut(u32, u8, f32),
+        mut visit: impl FnMut(u32, u32, u8, u8, f32),
     ) {
-        // Query entries of one key are adjacent: (first entry, end) per key.
+        let key = |i: usize| entry_key(query[i].entry);
+        // Query triplets of one key are adjacent: (first, end) per key.
         let mut groups: Vec<(usize, usize)> = Vec::new();
-        for (i, &e) in query.iter().enumerate() {
+        for i in 0..query.len() {
             match groups.last_mut() {
-                Some(g) if entry_key(query[g.0]) == entry_key(e) => g.1 = i + 1,
+                Some(g) if key(g.0) == key(i) => g.1 = i + 1,
                 _ => groups.push((i, i + 1)),
             }
         }
         let group_of = |k: u32| {
-            let g = groups.partition_point(|g| entry_key(query[g.0]) < k);
-            (g < groups.len() && entry_key(query[groups[g].0]) == k).then_some(g)
+            let g = groups.partition_point(|g| key(g.0) < k);
+            (g < groups.len() && key(groups[g].0) == k).then_some(g)
         };
-        let mut pending_hits: Vec<(u32, u32, u8)> = Vec::new();
+        let mut pending_hits: Vec<(u32, u32, u8, u8)> = Vec::new();
         let mut df = vec![0u32; groups.len()];
-        for &(e, r) in &self.pending {
+        for &(e, r, c) in &self.pending {
             if let Some(g) = group_of(entry_key(e)) {
                 if self.positions[r as usize] == position {
-                    pending_hits.push((g as u32, r, entry_dir(e)));
+                    pending_hits.push((g as u32, r, entry_dir(e), c));
                 }
                 df[g] += 1;
             }
@@ -244,7 +275,7 @@ impl TripletIndex {
             .iter()
             .zip(&df)
             .map(|(g, &d)| {
-                let list = range(entry_key(query[g.0])).len();
+                let list = range(key(g.0)).len();
                 (n / (1.0 + d as f32 + list as f32)).ln().max(0.0)
             })
             .collect();
@@ -252,59 +283,65 @@ impl TripletIndex {
             if idf[g] <= 0.0 {
                 continue;
             }
-            let list = range(entry_key(query[from]));
+            let list = range(key(from));
             let all = &self.postings[list.clone()];
             // This position's run of the list.
             let lo = all.partition_point(|&r| self.positions[r as usize] < position);
             let hi = lo + all[lo..].partition_point(|&r| self.positions[r as usize] == position);
             let run = list.start + lo..list.start + hi;
-            let (records, dirs) = (&self.postings[run.clone()], &self.dirs[run]);
-            for &q in &query[from..to] {
-                let qd = entry_dir(q);
-                for (&r, &d) in records.iter().zip(dirs) {
-                    visit(r, qd.wrapping_sub(d), idf[g]);
+            let records = &self.postings[run.clone()];
+            let (dirs, cells) = (&self.dirs[run.clone()], &self.cells[run]);
+            for (q, t) in (from..to).zip(&query[from..to]) {
+                let qd = entry_dir(t.entry);
+                for ((&r, &d), &c) in records.iter().zip(dirs).zip(cells) {
+                    visit(r, q as u32, qd.wrapping_sub(d), c, idf[g]);
                 }
             }
         }
-        for (g, r, d) in pending_hits {
+        for (g, r, d, c) in pending_hits {
             let (from, to) = groups[g as usize];
-            for &q in &query[from..to] {
-                visit(r, entry_dir(q).wrapping_sub(d), idf[g as usize]);
+            for (q, t) in (from..to).zip(&query[from..to]) {
+                let rot = entry_dir(t.entry).wrapping_sub(d);
+                visit(r, q as u32, rot, c, idf[g as usize]);
             }
         }
     }
 
-    /// Each record's entries, for saving and compaction: (start per
-    /// record, entries), `entries[start[r]..start[r + 1]]` ascending.
-    pub fn keys_by_record(&self, records: usize) -> (Vec<u32>, Vec<u32>) {
+    /// Each record's entries and their cells, for saving and compaction:
+    /// (start per record, entries, cells), `entries[start[r]..start[r + 1]]`
+    /// ascending by (entry, cell).
+    pub fn keys_by_record(&self, records: usize) -> (Vec<u32>, Vec<u32>, Vec<u8>) {
         let mut start = vec![0u32; records + 1];
-        let each = |f: &mut dyn FnMut(u32, u32)| {
+        let each = |f: &mut dyn FnMut(u32, u32, u8)| {
             if !self.offsets.is_empty() {
                 for k in 0..KEYS {
                     let list = self.offsets[k] as usize..self.offsets[k + 1] as usize;
-                    for (&r, &d) in self.postings[list.clone()].iter().zip(&self.dirs[list]) {
-                        f(entry(k as u32, d), r);
+                    let dirs = &self.dirs[list.clone()];
+                    let cells = &self.cells[list.clone()];
+                    for ((&r, &d), &c) in self.postings[list].iter().zip(dirs).zip(cells) {
+                        f(entry(k as u32, d), r, c);
                     }
                 }
             }
-            for &(k, r) in &self.pending {
-                f(k, r);
+            for &(e, r, c) in &self.pending {
+                f(e, r, c);
             }
         };
-        each(&mut |_, r| start[r as usize + 1] += 1);
+        each(&mut |_, r, _| start[r as usize + 1] += 1);
         for r in 0..records {
             start[r + 1] += start[r];
         }
-        let mut keys = vec![0u32; start[records] as usize];
+        let mut pairs = vec![(0u32, 0u8); start[records] as usize];
         let mut fill = start.clone();
-        each(&mut |k, r| {
-            keys[fill[r as usize] as usize] = k;
+        each(&mut |e, r, c| {
+            pairs[fill[r as usize] as usize] = (e, c);
             fill[r as usize] += 1;
         });
         for r in 0..records {
-            keys[start[r] as usize..start[r + 1] as usize].sort_unstable();
+            pairs[start[r] as usize..start[r + 1] as usize].sort_unstable();
         }
-        (start, keys)
+        let (keys, cells) = pairs.into_iter().unzip();
+        (start, keys, cells)
     }
 }
 
@@ -313,35 +350,63 @@ mod tests {
     use super::*;
     use crate::triplets::entry;
 
-    fn hits(index: &TripletIndex, query: &[u32]) -> Vec<(u32, u8, f32)> {
+    type Hit = (u32, u32, u8, u8, f32);
+
+    fn probe(entries: &[u32]) -> Vec<ProbeTriplet> {
+        entries
+            .iter()
+            .map(|&entry| ProbeTriplet {
+                entry,
+                x: 0.0,
+                y: 0.0,
+            })
+            .collect()
+    }
+
+    fn hits(index: &TripletIndex, query: &[u32]) -> Vec<Hit> {
         let mut v = Vec::new();
-        index.lookup(query, 7, 100, |r, rot, w| v.push((r, rot, w)));
-        v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+        index.lookup(&probe(query), 7, 100, |r, q, rot, c, w| {
+            v.push((r, q, rot, c, w))
+        });
+        v.sort_by(|a, b| {
+            (a.0, a.1, a.2, a.3)
+                .cmp(&(b.0, b.1, b.2, b.3))
+                .then(a.4.total_cmp(&b.4))
+        });
         v
     }
 
     #[test]
     fn built_and_pending_keys_answer_alike() {
         let mut index = TripletIndex::default();
-        index.add(0, 7, &[entry(5, 10), entry(9, 0)]);
-        index.add(1, 7, &[entry(9, 250), entry(4_000_000, 7)]);
-        index.add(2, 7, &[entry(5, 20)]);
+        index.add(0, 7, &[(entry(5, 10), 17), (entry(9, 0), 255)]);
+        index.add(1, 7, &[(entry(9, 250), 0), (entry(4_000_000, 7), 3)]);
+        index.add(2, 7, &[(entry(5, 20), 136)]);
         // Another position's record is never a hit, but counts for rarity.
-        index.add(3, 2, &[entry(9, 2)]);
+        index.add(3, 2, &[(entry(9, 2), 1)]);
         let q = [entry(5, 12), entry(9, 2)];
         let pending = hits(&index, &q);
         index.build();
         assert_eq!(hits(&index, &q), pending);
-        // The rotation each hit implies: query direction minus posting's.
-        let rot: Vec<(u32, u8)> = pending.iter().map(|h| (h.0, h.1)).collect();
-        assert_eq!(rot, vec![(0, 2), (0, 2), (1, 8), (2, 248)]);
-        index.add(4, 7, &[entry(9, 1)]);
+        // The rotation each hit implies (query direction minus posting's),
+        // the query triplet and the posting's cell.
+        let geo: Vec<(u32, u32, u8, u8)> = pending.iter().map(|h| (h.0, h.1, h.2, h.3)).collect();
+        assert_eq!(
+            geo,
+            vec![
+                (0, 0, 2, 17),
+                (0, 1, 2, 255),
+                (1, 1, 8, 0),
+                (2, 0, 248, 136)
+            ]
+        );
+        index.add(4, 7, &[(entry(9, 1), 9)]);
         let mixed = hits(&index, &[entry(9, 1)]);
         assert_eq!(mixed.iter().map(|h| h.0).collect::<Vec<_>>(), vec![0, 1, 4]);
         // Rarer keys weigh more: key 9 is held by four records, key 5 by two.
-        let w5 = hits(&index, &[entry(5, 0)])[0].2;
-        assert!(w5 > mixed[0].2);
-        let (start, keys) = index.keys_by_record(5);
+        let w5 = hits(&index, &[entry(5, 0)])[0].4;
+        assert!(w5 > mixed[0].4);
+        let (start, keys, cells) = index.keys_by_record(5);
         assert_eq!(start, vec![0, 2, 4, 5, 6, 7]);
         assert_eq!(
             keys,
@@ -355,13 +420,43 @@ mod tests {
                 entry(9, 1)
             ]
         );
+        assert_eq!(cells, vec![17, 255, 0, 3, 136, 1, 9]);
         let start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
-        let rebuilt = TripletIndex::from_record_keys(&start, &keys, &[7, 7, 7, 2, 7]);
+        let rebuilt = TripletIndex::from_record_keys(&start, &keys, &cells, &[7, 7, 7, 2, 7]);
         assert_eq!(hits(&rebuilt, &q), hits(&index, &q));
         // The table keeps each list grouped by position: a query at
         // position 2 finds record 3 alone.
         let mut at2 = Vec::new();
-        index.lookup(&[entry(9, 2)], 2, 100, |r, _, _| at2.push(r));
+        index.lookup(&probe(&[entry(9, 2)]), 2, 100, |r, _, _, _, _| at2.push(r));
         assert_eq!(at2, vec![3]);
+    }
+
+    #[test]
+    fn a_large_index_is_built_by_the_counting_sort_with_its_cells() {
+        // Past the pending floor, loading takes the threaded counting sort
+        // (`table`): its postings must carry the same cells as the
+        // pending path's.
+        let records = 3_000usize;
+        let mut start = vec![0usize];
+        let (mut keys, mut cells) = (Vec::new(), Vec::new());
+        for r in 0..records {
+            let mut mine: Vec<(u32, u8)> = (0..100u32)
+                .map(|i| {
+                    let k = (r as u32 * 7919 + i * 104_729) % (1 << KEY_BITS);
+                    (entry(k, (r % 256) as u8), ((r + i as usize) % 256) as u8)
+                })
+                .collect();
+            mine.sort_unstable();
+            keys.extend(mine.iter().map(|m| m.0));
+            cells.extend(mine.iter().map(|m| m.1));
+            start.push(keys.len());
+        }
+        assert!(keys.len() > PENDING_FLOOR);
+        let positions = vec![7u8; records];
+        let index = TripletIndex::from_record_keys(&start, &keys, &cells, &positions);
+        assert!(index.pending.is_empty());
+        let (s2, k2, c2) = index.keys_by_record(records);
+        assert_eq!(s2.iter().map(|&s| s as usize).collect::<Vec<_>>(), start);
+        assert_eq!((k2, c2), (keys, cells));
     }
 }

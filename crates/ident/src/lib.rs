@@ -11,13 +11,12 @@
 //!   versioned, checked: see [`store`]), [`Gallery::optimise`] after bulk
 //!   enrolment. Per finger it holds the packed minutiae (6 bytes each), a
 //!   [`descriptor::DIM`]-byte pair-shape histogram and its minutia-triplet
-//!   keys (5 bytes each with the central minutia's direction, in an
-//!   inverted index); [`Gallery::memory_bytes`] says how much (about 1.3 KB
-//!   per finger at a million fingers).
+//!   keys (6 bytes each with the central minutia's direction and cell, in
+//!   an inverted index); [`Gallery::memory_bytes`] says how much.
 //! - [`Gallery::search`]: a probe of any fingers by position. Stage 1 scores
 //!   every enrolled finger at the probed positions (histogram cosine, plus
 //!   the rarity-weighted triplet keys it shares with the probe that agree
-//!   on one rotation, see
+//!   on one rotation and translation, see
 //!   [`descriptor`], [`triplets`]) and keeps the best `shortlist` subjects;
 //!   stage 2 runs the full matcher (`scomm_fingerprint::matcher`) on them,
 //!   turns each finger's score into a log-likelihood ratio and sums them
@@ -69,6 +68,7 @@ mod rng;
 pub mod store;
 pub mod synthetic;
 pub mod triplets;
+mod vote;
 
 pub use error::IdentError;
 pub use gallery::{

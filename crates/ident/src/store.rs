@@ -1,12 +1,12 @@
 //! The gallery on disk: one file, read in one streamed read, checked
 //! before anything in it is used.
 //!
-//! Layout (all integers little endian), version 2:
+//! Layout (all integers little endian), version 3:
 //!
 //! | bytes | field |
 //! |---|---|
 //! | 8 | magic `SCOMMGAL` |
-//! | 4 | format version (1) |
+//! | 4 | format version (3) |
 //! | 4 | descriptor bytes per finger (must equal this build's [`DIM`]) |
 //! | 4 | subjects S |
 //! | 4 | fingers R |
@@ -19,9 +19,10 @@
 //! | R x DIM | filter descriptors |
 //! | M x 6 | packed minutiae (x u16, y u16, direction in 1/256 turn, kind + quality/2 << 2) |
 //! | K x 4 | triplet entries (key << 8 \| central minutia direction, below 2^30), each finger's ascending |
+//! | K x 1 | each entry's central minutia cell ([`crate::triplets::cell_of`]; every byte is a cell) |
 //!
-//! Version 1 (no directions in the keys) is refused: a gallery is rebuilt
-//! from its templates, not converted.
+//! Versions 1 (no directions in the keys) and 2 (no cells) are refused: a
+//! gallery is rebuilt from its templates, not converted.
 //!
 //! Only live subjects are written, so a saved and reloaded gallery is
 //! compact. What derives from the stored data (descriptor norms, the
@@ -37,7 +38,7 @@ use crate::gallery::{Gallery, PackedMinutia, Record, Subject};
 use crate::{FingerPosition, IdentError};
 
 pub const MAGIC: &[u8; 8] = b"SCOMMGAL";
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 pub const HEADER: usize = 48;
 const RECORD: usize = 8;
 
@@ -78,10 +79,10 @@ impl Gallery {
             .iter()
             .map(|&r| self.records[r as usize].count as usize)
             .sum();
-        let (key_start, keys) = self.triplets.keys_by_record(self.records.len());
+        let (key_start, keys, cells) = self.triplets.keys_by_record(self.records.len());
         let key_count = |r: u32| (key_start[r as usize + 1] - key_start[r as usize]) as usize;
         let n_keys: usize = records.iter().map(|&r| key_count(r)).sum();
-        let body_len = live.len() * 12 + records.len() * (RECORD + DIM) + minutiae * 6 + n_keys * 4;
+        let body_len = live.len() * 12 + records.len() * (RECORD + DIM) + minutiae * 6 + n_keys * 5;
         let mut out = Vec::with_capacity(HEADER + body_len);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
@@ -120,6 +121,11 @@ impl Gallery {
             for k in &keys[key_start[r as usize] as usize..key_start[r as usize + 1] as usize] {
                 out.extend_from_slice(&k.to_le_bytes());
             }
+        }
+        for &r in &records {
+            out.extend_from_slice(
+                &cells[key_start[r as usize] as usize..key_start[r as usize + 1] as usize],
+            );
         }
         let crc = crc32fast::hash(&out[HEADER..]);
         out[40..44].copy_from_slice(&crc.to_le_bytes());
@@ -164,7 +170,7 @@ impl Gallery {
         let expected = (n_subjects as u128) * 12
             + (n_records as u128) * (RECORD + DIM) as u128
             + (n_minutiae as u128) * 6
-            + (n_keys as u128) * 4;
+            + (n_keys as u128) * 5;
         let body = &bytes[HEADER..];
         if body.len() as u128 != expected {
             return Err(corrupt(format!(
@@ -181,7 +187,8 @@ impl Gallery {
         let (subj_bytes, rest) = body.split_at(n_subjects * 12);
         let (rec_bytes, rest) = rest.split_at(n_records * RECORD);
         let (desc_bytes, rest) = rest.split_at(n_records * DIM);
-        let (min_bytes, key_bytes) = rest.split_at(n_minutiae * 6);
+        let (min_bytes, rest) = rest.split_at(n_minutiae * 6);
+        let (key_bytes, cell_bytes) = rest.split_at(n_keys * 4);
         let mut key_counts: Vec<usize> = Vec::with_capacity(n_records);
 
         let mut g = Gallery::new();
@@ -279,8 +286,9 @@ impl Gallery {
             start.push(start[start.len() - 1] + c);
         }
         let positions: Vec<u8> = g.records.iter().map(|r| r.position).collect();
-        g.triplets =
-            crate::index::TripletIndex::from_record_key_bytes(&start, key_bytes, &positions);
+        g.triplets = crate::index::TripletIndex::from_record_key_bytes(
+            &start, key_bytes, cell_bytes, &positions,
+        );
         g.descriptors = desc_bytes.to_vec();
         let profile = descriptor::profile();
         g.centred = g

@@ -227,3 +227,37 @@ fn candidate_preparation_scores_exactly_like_the_full_one() {
         }
     }
 }
+
+#[test]
+fn triplet_cells_survive_save_and_load_and_older_files_are_refused() {
+    let g = gallery(20);
+    let bytes = g.to_bytes();
+    let back = Gallery::from_bytes(&bytes).unwrap();
+    let n = g.records.len();
+    let (s1, k1, c1) = g.triplets.keys_by_record(n);
+    let (s2, k2, c2) = back.triplets.keys_by_record(n);
+    assert_eq!((s1, k1), (s2, k2));
+    assert_eq!(c1, c2);
+    // The cells say where each triplet lies, so they vary.
+    let distinct: std::collections::HashSet<u8> = c1.iter().copied().collect();
+    assert!(distinct.len() > 50, "{} distinct cells", distinct.len());
+    // The file ends with one cell byte per entry.
+    assert_eq!(&bytes[bytes.len() - c1.len()..], &c1[..]);
+    // The reloaded gallery filters alike.
+    let probe = tenprint(4, 1);
+    assert_eq!(
+        back.filter_only(&probe, 20).unwrap(),
+        g.filter_only(&probe, 20).unwrap()
+    );
+    // A version-2 file (no cells) is named as such, not misread.
+    let mut v2 = bytes.clone();
+    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let e = Gallery::from_bytes(&v2).unwrap_err().to_string();
+    assert!(e.contains("version 2"), "{e}");
+    // One cell changed: the checksum catches it.
+    let mut cell = bytes.clone();
+    let last = cell.len() - 1;
+    cell[last] = cell[last].wrapping_add(16);
+    let e = Gallery::from_bytes(&cell).unwrap_err().to_string();
+    assert!(e.contains("checksum"), "{e}");
+}

@@ -11,9 +11,11 @@
 //! push a shared shape into another key.
 //!
 //! A key travels as an entry: `key << 8 | direction`, the direction of the
-//! triplet's central minutia in 1/256 turn. Two fingers' shared keys from
-//! true correspondences all imply about the same rotation between them;
-//! chance coincidences imply any rotation, which the filter uses.
+//! triplet's central minutia in 1/256 turn, beside the central minutia's
+//! place relative to the finger's minutiae centroid (exact for a probe, a
+//! [`CELL`]-pixel cell for a gallery finger). Two fingers' shared keys from
+//! true correspondences all imply about the same rotation and translation
+//! between them; chance coincidences imply any, which the filter uses.
 
 use std::f32::consts::PI;
 
@@ -110,7 +112,7 @@ fn neighbour_codes(d: f32, alpha: f32, beta: f32, variants: bool, out: &mut Vec<
 
 /// A gallery finger's triplets are centred on at most this many minutiae
 /// (any minutia can still be a neighbour). It bounds the index at 6 entries
-/// of 5 bytes per centre, so memory per finger stays within budget for
+/// of 6 bytes per centre, so memory per finger stays within budget for
 /// dense prints, and it keeps dense fingers from collecting more chance
 /// hits than sparse ones. The probe uses every minutia, so a mate still
 /// shares the keys of the centres it shows. Measured on synthetic
@@ -119,31 +121,78 @@ fn neighbour_codes(d: f32, alpha: f32, beta: f32, variants: bool, out: &mut Vec<
 /// 93.7 / 96.3 % with 28, 93.0 / 96.3 % with 36.
 pub const MAX_CENTRES: usize = 28;
 
-/// Sorted, distinct entries ([`entry`]) of a probe finger: every minutia's
-/// triplets, with the keys a little noise could have produced.
-pub fn probe_keys(template: &Template) -> Vec<u32> {
-    keys(template, true, usize::MAX)
+/// A probe triplet: its entry ([`entry`]) and where its central minutia
+/// lies relative to the centroid of the finger's minutiae (pixels, y up,
+/// the frame the directions are measured in).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbeTriplet {
+    pub entry: u32,
+    pub x: f32,
+    pub y: f32,
 }
 
-/// Sorted, distinct entries of a gallery finger: the triplets of the
-/// [`MAX_CENTRES`] minutiae nearest the minutiae's centroid (the middle of
-/// a print is what other impressions of it show most often, and it is the
-/// least distorted part).
-pub fn gallery_keys(template: &Template) -> Vec<u32> {
-    keys(template, false, MAX_CENTRES)
+/// A probe finger's triplets, ascending by entry: every minutia's, with
+/// the keys a little noise could have produced.
+pub fn probe_keys(template: &Template) -> Vec<ProbeTriplet> {
+    let mut out: Vec<ProbeTriplet> = keys(template, true, usize::MAX)
+        .into_iter()
+        .map(|(entry, (x, y))| ProbeTriplet { entry, x, y })
+        .collect();
+    out.sort_unstable_by(|a, b| {
+        (a.entry.cmp(&b.entry))
+            .then(a.x.total_cmp(&b.x))
+            .then(a.y.total_cmp(&b.y))
+    });
+    out.dedup();
+    out
 }
 
-fn keys(template: &Template, variants: bool, max_centres: usize) -> Vec<u32> {
+/// Side of the square cells a gallery triplet's central minutia is placed
+/// in (pixels), and cells per side: a 16 x 16 grid centred on the
+/// finger's minutiae centroid, one byte per posting.
+pub const CELL: f32 = 16.0;
+const CELLS: i32 = 16;
+
+/// The cell (column << 4 | row) of a position relative to the centroid;
+/// positions beyond the grid fall in its border cells.
+pub fn cell_of(x: f32, y: f32) -> u8 {
+    let c = |v: f32| ((v / CELL).floor() as i32 + CELLS / 2).clamp(0, CELLS - 1) as u8;
+    c(x) << 4 | c(y)
+}
+
+/// The centre of a cell, relative to the centroid.
+pub fn cell_centre(cell: u8) -> (f32, f32) {
+    let c = |b: u8| (b as i32 - CELLS / 2) as f32 * CELL + CELL / 2.0;
+    (c(cell >> 4), c(cell & 15))
+}
+
+/// A gallery finger's triplets as (entry, cell of the central minutia),
+/// ascending and distinct: the triplets of the [`MAX_CENTRES`] minutiae
+/// nearest the minutiae's centroid (the middle of a print is what other
+/// impressions of it show most often, and it is the least distorted part).
+pub fn gallery_keys(template: &Template) -> Vec<(u32, u8)> {
+    let mut out: Vec<(u32, u8)> = keys(template, false, MAX_CENTRES)
+        .into_iter()
+        .map(|(e, (x, y))| (e, cell_of(x, y)))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Entries and their central minutia's position relative to the centroid
+/// of all minutiae, unsorted.
+fn keys(template: &Template, variants: bool, max_centres: usize) -> Vec<(u32, (f32, f32))> {
     let pts: Vec<(f32, f32, f32)> = template
         .minutiae
         .iter()
         .map(|m| (m.x as f32, -(m.y as f32), m.direction))
         .collect();
+    let n = pts.len().max(1) as f32;
+    let cx = pts.iter().map(|p| p.0).sum::<f32>() / n;
+    let cy = pts.iter().map(|p| p.1).sum::<f32>() / n;
     let mut centres: Vec<usize> = (0..pts.len()).collect();
     if pts.len() > max_centres {
-        let n = pts.len() as f32;
-        let cx = pts.iter().map(|p| p.0).sum::<f32>() / n;
-        let cy = pts.iter().map(|p| p.1).sum::<f32>() / n;
         let d2 = |i: &usize| (pts[*i].0 - cx).powi(2) + (pts[*i].1 - cy).powi(2);
         centres.sort_by(|a, b| d2(a).total_cmp(&d2(b)).then(a.cmp(b)));
         centres.truncate(max_centres);
@@ -155,6 +204,7 @@ fn keys(template: &Template, variants: bool, max_centres: usize) -> Vec<u32> {
     for i in centres {
         let (x, y, dir) = pts[i];
         let turn = turn_byte(dir);
+        let place = (x - cx, y - cy);
         near.clear();
         for (j, &(x2, y2, _)) in pts.iter().enumerate() {
             let d2 = (x2 - x).powi(2) + (y2 - y).powi(2);
@@ -179,14 +229,12 @@ fn keys(template: &Template, variants: bool, max_centres: usize) -> Vec<u32> {
                     for &q in &c2 {
                         // Order-free: the two neighbours in canonical order.
                         let (s, t) = if p <= q { (p, q) } else { (q, p) };
-                        out.push(entry(s << 11 | t, turn));
+                        out.push((entry(s << 11 | t, turn), place));
                     }
                 }
             }
         }
     }
-    out.sort_unstable();
-    out.dedup();
     out
 }
 
@@ -226,10 +274,37 @@ mod tests {
         let probe = probe_keys(&t);
         // Six triplets per centre at most, fewer after deduplication.
         assert!(!gallery.is_empty() && gallery.len() <= MAX_CENTRES * 6);
-        assert_eq!(shared(&gallery, &probe), gallery.len());
+        let mut gallery_entries: Vec<u32> = gallery.iter().map(|g| g.0).collect();
+        gallery_entries.dedup();
+        let mut probe_entries: Vec<u32> = probe.iter().map(|p| p.entry).collect();
+        probe_entries.dedup();
+        assert_eq!(
+            shared(&gallery_entries, &probe_entries),
+            gallery_entries.len()
+        );
+        // The probe knows where each of its triplets lies; the gallery
+        // keeps the cell of the same place.
+        for &(e, cell) in &gallery {
+            assert!(probe
+                .iter()
+                .any(|p| p.entry == e && cell_of(p.x, p.y) == cell));
+        }
         // A sparse finger keeps every minutia as a centre.
         let sparse = MasterFinger::generate(5).impression(6);
         assert!(sparse.minutiae.len() <= MAX_CENTRES);
-        assert_eq!(keys(&sparse, false, usize::MAX), gallery_keys(&sparse));
+        assert_eq!(
+            keys(&sparse, false, usize::MAX),
+            keys(&sparse, false, MAX_CENTRES)
+        );
+    }
+
+    #[test]
+    fn cells_hold_a_place_to_half_a_cell_and_clamp_at_the_border() {
+        for &(x, y) in &[(0.0, 0.0), (-7.9, 40.2), (100.0, -127.0), (127.9, 5.0)] {
+            let (cx, cy) = cell_centre(cell_of(x, y));
+            assert!((cx - x).abs() <= CELL / 2.0 && (cy - y).abs() <= CELL / 2.0);
+        }
+        assert_eq!(cell_of(1e4, -1e4), cell_of(127.0, -128.0));
+        assert_eq!(cell_of(-128.0, 127.9), 15);
     }
 }
