@@ -20,7 +20,8 @@
 //!
 //! Both tables are printed by the matcher's calibration run
 //! (`cargo run --release -p scomm-fingerprint --example calibrate`), which
-//! last measured them on 2026-11-28.
+//! last measured them on 2026-11-29; `scripts/update_calibration.py` writes
+//! its output into this file and the matcher's calibration table.
 //!
 //! The LLR is made non-decreasing in the score (isotonic regression: a
 //! higher score can never be less evidence), floored at the evidence of a
@@ -38,36 +39,36 @@ use scomm_fingerprint::matcher::calibration::THRESHOLDS;
 /// Genuine score quantiles (share of genuine scores below, score).
 const GENUINE: [(f64, f64); 20] = [
     (0.0, 0.0),
-    (0.005, 2.76),
-    (0.01, 4.05),
-    (0.02, 6.76),
-    (0.03, 8.23),
-    (0.05, 10.12),
-    (0.075, 12.49),
-    (0.1, 14.54),
-    (0.15, 18.00),
-    (0.2, 20.92),
-    (0.3, 27.19),
-    (0.4, 35.12),
-    (0.5, 41.35),
-    (0.6, 49.45),
-    (0.7, 59.25),
-    (0.8, 73.01),
-    (0.9, 90.73),
-    (0.95, 108.35),
-    (0.975, 117.71),
-    (0.99, 132.80),
+    (0.005, 2.88),
+    (0.01, 4.21),
+    (0.02, 7.08),
+    (0.03, 8.93),
+    (0.05, 11.37),
+    (0.075, 13.44),
+    (0.1, 15.66),
+    (0.15, 19.78),
+    (0.2, 22.56),
+    (0.3, 28.41),
+    (0.4, 36.64),
+    (0.5, 43.84),
+    (0.6, 51.03),
+    (0.7, 60.74),
+    (0.8, 73.81),
+    (0.9, 92.24),
+    (0.95, 108.30),
+    (0.975, 118.12),
+    (0.99, 133.80),
 ];
 
 /// Impostor quantiles below the calibration table (share of impostor
 /// scores at or above, score).
 const IMPOSTOR_LOW: [(f64, f64); 6] = [
     (1.0, 0.0),
-    (0.9, 1.37),
-    (0.7, 1.59),
-    (0.5, 2.76),
-    (0.3, 3.50),
-    (0.2, 4.08),
+    (0.9, 1.38),
+    (0.7, 1.63),
+    (0.5, 2.83),
+    (0.3, 3.60),
+    (0.2, 4.19),
 ];
 
 /// A finger's LLR never goes below this: a genuine comparison fails (scores

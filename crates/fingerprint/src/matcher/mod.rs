@@ -432,8 +432,8 @@ fn pair_and_score(
     let Some(alignment) = best_alignment else {
         return best;
     };
-    let (overlap_a, overlap_b) = overlap(probe, candidate, &alignment);
-    best.score = scoring::score(&best_evidence, overlap_a, overlap_b);
+    let ((overlap_a, weight_a), (overlap_b, weight_b)) = overlap(probe, candidate, &alignment);
+    best.score = scoring::score(&best_evidence, weight_a, weight_b);
     best.supporting_edges = best_evidence.cycle_edges;
     best.confirmed = best_evidence.confirmed as u32;
     best.overlap = (overlap_a as u32, overlap_b as u32);
@@ -444,29 +444,27 @@ fn pair_and_score(
 }
 
 /// Minutiae of each template that lie where the other impression also has
-/// minutiae, after the rigid fit of the best pairing.
+/// minutiae, after the rigid fit of the best pairing: how many, and their
+/// summed overlap weights (`prepared::overlap_weight`).
 #[inline(never)]
 fn overlap(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
     alignment: &Alignment,
-) -> (usize, usize) {
-    let in_a = probe
-        .minutiae
-        .iter()
-        .filter(|m| {
-            let (x, y) = alignment.apply(m.x, m.y);
-            candidate.coverage.contains(x, y)
-        })
-        .count();
-    let in_b = candidate
-        .minutiae
-        .iter()
-        .filter(|c| {
-            let (x, y) = alignment.invert(c.x, c.y);
-            probe.coverage.contains(x, y)
-        })
-        .count();
+) -> ((usize, f32), (usize, f32)) {
+    let (mut in_a, mut in_b) = ((0, 0.0), (0, 0.0));
+    for m in &probe.minutiae {
+        let (x, y) = alignment.apply(m.x, m.y);
+        if candidate.coverage.contains(x, y) {
+            in_a = (in_a.0 + 1, in_a.1 + m.weight);
+        }
+    }
+    for c in &candidate.minutiae {
+        let (x, y) = alignment.invert(c.x, c.y);
+        if probe.coverage.contains(x, y) {
+            in_b = (in_b.0 + 1, in_b.1 + c.weight);
+        }
+    }
     (in_a, in_b)
 }
 

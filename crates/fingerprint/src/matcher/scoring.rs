@@ -10,9 +10,9 @@
 const CYCLE_EDGE_WEIGHT: f32 = 0.3;
 /// Share of the evidence that counts whatever the explained fraction.
 const BASE_SHARE: f32 = 0.5;
-/// Overlaps with fewer minutiae than this are counted as this many, so that
-/// a tiny chance overlap cannot claim a high fraction.
-const MIN_OVERLAP: usize = 8;
+/// Overlaps weighing less than this many typical minutiae are counted as
+/// this much, so that a tiny chance overlap cannot claim a high fraction.
+const MIN_OVERLAP: f32 = 8.0;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Evidence {
@@ -29,11 +29,12 @@ impl Evidence {
     }
 }
 
-/// Final score, given how many minutiae of each template lie in the overlap.
-pub fn score(evidence: &Evidence, overlap_probe: usize, overlap_candidate: usize) -> f32 {
+/// Final score, given the summed overlap weights of each template's
+/// minutiae in the overlap (about their count, doubtful minutiae counting
+/// less: `prepared::overlap_weight`).
+pub fn score(evidence: &Evidence, overlap_probe: f32, overlap_candidate: f32) -> f32 {
     let c = evidence.confirmed as f32;
-    let fraction = 0.5
-        * (c / overlap_probe.max(MIN_OVERLAP) as f32
-            + c / overlap_candidate.max(MIN_OVERLAP) as f32);
+    let fraction =
+        0.5 * (c / overlap_probe.max(MIN_OVERLAP) + c / overlap_candidate.max(MIN_OVERLAP));
     evidence.strength() * (BASE_SHARE + fraction.min(1.0))
 }

@@ -310,3 +310,49 @@ fn a_strong_shear_is_not_followed_across_the_print() {
     assert!(mild >= 55, "mild shear paired {mild} of 60");
     assert!(strong <= 40, "strong shear paired {strong} of 60");
 }
+
+/// Minutiae that the other impression does not repeat lower the share of
+/// the overlap a pairing explains, by how likely they were to be repeated:
+/// the same unrepeated minutiae cost less when their quality says they are
+/// doubtful (the pairing itself is the same either way).
+#[test]
+fn doubtful_unrepeated_minutiae_cost_less_than_clear_ones() {
+    let finger = random_finger(31, 35);
+    let probe = impression(&finger, 32, 0.2, (10.0, -5.0), 1.0, 0.0);
+    let extra = random_finger(33, 40);
+    let with_extras = |quality: u8| {
+        let mut t = finger.clone();
+        for m in &extra.minutiae {
+            let near = t
+                .minutiae
+                .iter()
+                .any(|o| (o.x as f32 - m.x as f32).hypot(o.y as f32 - m.y as f32) < 14.0);
+            if !near {
+                t.minutiae.push(Minutia { quality, ..*m });
+            }
+        }
+        t
+    };
+    let matcher = Matcher::new(&probe);
+    let (doubtful, clear) = (
+        matcher.explain(&PreparedTemplate::new(&with_extras(20))),
+        matcher.explain(&PreparedTemplate::new(&with_extras(95))),
+    );
+    assert_eq!(doubtful.pairs, clear.pairs);
+    assert_eq!(doubtful.overlap, clear.overlap);
+    assert!(
+        clear.overlap.1 > 40,
+        "extras not in the overlap: {:?}",
+        clear.overlap
+    );
+    assert!(
+        doubtful.score > clear.score * 1.05,
+        "doubtful extras {} against clear {}",
+        doubtful.score,
+        clear.score
+    );
+    // Quality 0 is "not reported" (ISO/ANSI): counted as a typical minutia.
+    assert_eq!(prepared::overlap_weight(0), 1.0);
+    assert_eq!(prepared::overlap_weight(70), 1.0);
+    assert!(prepared::overlap_weight(20) < prepared::overlap_weight(50));
+}
