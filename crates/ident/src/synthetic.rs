@@ -286,11 +286,7 @@ impl MasterFinger {
     /// of its master minutia (None for a spurious one) and its place on the
     /// master finger, so that tests can tell which minutiae two captures
     /// share.
-    pub(crate) fn impression_traced(
-        &self,
-        seed: u64,
-        p: &ImpressionParams,
-    ) -> (Template, Vec<Origin>) {
+    pub fn impression_traced(&self, seed: u64, p: &ImpressionParams) -> (Template, Vec<Origin>) {
         let mut rng = Rng::new(mix(seed, 0x696d_7072));
         // Qualities draw from their own stream, so that they leave the
         // rest of the capture as it was before they were modelled.
@@ -450,7 +446,7 @@ impl MasterFinger {
 
 /// Where a capture's minutia came from (see `impression_traced`).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Origin {
+pub struct Origin {
     pub master: Option<usize>,
     /// Its place on the master finger, px.
     pub at: (f32, f32),
@@ -665,7 +661,7 @@ mod quality_tests {
     /// overlap), the share the second capture repeats, by quality decile
     /// (20-29 ... 90-99), and how many there were.
     fn repetition_by_quality(fingers: u64) -> Vec<(f32, usize)> {
-        let mut bins = vec![(0usize, 0usize); 10];
+        let mut bins = [(0usize, 0usize); 10];
         let params = ImpressionParams::default();
         for f in 0..fingers {
             let master = MasterFinger::generate(mix(f, 77));
