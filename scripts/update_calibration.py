@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write the output of the `calibrate` example into the tables that belong to
 it: the matcher's THRESHOLDS (crates/fingerprint/src/matcher/calibration.rs)
-and the fusion's GENUINE and IMPOSTOR_LOW quantiles (crates/ident/src/fusion.rs).
+and the fusion's GENUINE and IMPOSTOR_LOW quantiles (crates/ident/src/fusion.rs),
+with the FNMR its test checks beside them.
 
     cargo run --release -p scomm-fingerprint --example calibrate -- ../shared/data/fvc2002 > calib.txt
     python3 scripts/update_calibration.py calib.txt
@@ -13,6 +14,7 @@ import sys
 def main(path):
     text = open(path).read()
     thresholds = re.findall(r"^\| ([0-9.]+) % \| ([0-9.]+) \|", text, re.M)
+    fnmr = dict(re.findall(r"^\| ([0-9.]+) % \| [0-9.]+ \| ([0-9.]+) % \|", text, re.M))
     if len(thresholds) != 8:
         sys.exit(f"{path}: expected 8 threshold rows, found {len(thresholds)}")
     genuine_part = text.split("Genuine quantiles")[1].split("Impostor quantiles")[0]
@@ -43,6 +45,12 @@ def main(path):
     rows = "    (1.0, 0.0),\n" + "".join(f"    ({q}, {s}),\n" for q, s in impostor)
     src = re.sub(r"(const IMPOSTOR_LOW: \[\(f64, f64\); 6\] = \[\n)(.*?)(\];)",
                  lambda m: m.group(1) + rows + m.group(3), src, flags=re.S)
+    # The test that ties the tables to the calibration checks the FNMR
+    # printed beside three of the thresholds.
+    checks = ", ".join(f"({fmr(p)}, {float(fnmr[p]) / 100:.3f})" for p in ("10", "0.1", "0.01"))
+    src, n = re.subn(r"for \(fmr, fnmr\) in \[[^\]]*\]", f"for (fmr, fnmr) in [{checks}]", src)
+    if n != 1:
+        sys.exit(f"{fusion}: the FNMR checks of tables_belong_to_the_calibrated_matcher not found")
     open(fusion, "w").write(src)
 
 

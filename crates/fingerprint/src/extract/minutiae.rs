@@ -21,7 +21,14 @@ use crate::template::{Minutia, MinutiaKind};
 
 const HOLE_MAX_LENGTH: usize = 30;
 const BRIDGE_MAX_LENGTH: usize = 10;
-const SPUR_MAX_LENGTH: usize = 14;
+/// Shorter than a ridge period (8-12 px at 500 ppi): a hair on a ridge is
+/// shorter than the gap to the next ridge, while a real ridge that branches
+/// off and ends soon after (a bifurcation and an ending the other
+/// impression repeats) runs at least about a period. Measured on FVC2002 B
+/// against 14 px: mean EER 1.88 % either way, FMR1000 mean 5.98 -> 4.47 %,
+/// ZeroFMR 7.06 -> 4.91 %, pooled FNMR at FMR 0.01 % 10.2 -> 8.5 %; 6-8 px
+/// alike, 9-12 px between (mean EER 1.96-2.23 %, FMR1000 5.1-5.9 %).
+const SPUR_MAX_LENGTH: usize = 8;
 const FRAGMENT_MAX_LENGTH: usize = 22;
 const GAP_MAX_DISTANCE: f32 = 18.0;
 /// How far along a ridge its direction is measured, in pixels.

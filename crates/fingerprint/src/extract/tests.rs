@@ -213,3 +213,35 @@ fn bad_input_is_an_error() {
         .minutiae
         .is_empty());
 }
+
+/// A one-pixel ridge with a branch of `branch` pixels standing off it:
+/// the degrees of the skeleton graph's ends and junctions after
+/// false-structure removal, highest first (a removed branch leaves a node
+/// of degree 2, no minutia).
+fn degrees_with_branch(branch: usize) -> Vec<usize> {
+    let mut skeleton = Grid::filled(80, 40, false);
+    for x in 5..75 {
+        skeleton.set(x, 30, true);
+    }
+    for k in 1..=branch {
+        skeleton.set(40, 30 - k, true);
+    }
+    let mut graph = graph::SkeletonGraph::build(&skeleton);
+    minutiae::remove_false_structures(&mut graph);
+    let mut degrees: Vec<usize> = graph
+        .degrees()
+        .into_iter()
+        .filter(|&d| d == 1 || d >= 3)
+        .collect();
+    degrees.sort_unstable_by(|a, b| b.cmp(a));
+    degrees
+}
+
+#[test]
+fn a_hair_on_a_ridge_goes_but_a_ridge_one_period_long_stays() {
+    // Shorter than a ridge period: a hair, removed with its junction.
+    assert_eq!(degrees_with_branch(4), vec![1, 1]);
+    // About a period (9 px here): a real short ridge branching off, a
+    // bifurcation and an ending another impression repeats.
+    assert_eq!(degrees_with_branch(11), vec![3, 1, 1, 1]);
+}
