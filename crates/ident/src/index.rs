@@ -19,11 +19,47 @@
 //! small galleries never pay for the table of 2^22 offsets) the index is
 //! rebuilt by a counting sort, which keeps enrolment amortised O(1) per key.
 
+use std::ops::Range;
+
 use crate::triplets::{entry, entry_dir, entry_key, ProbeTriplet, KEY_BITS};
+use crate::vote::{hit, Hit};
 
 const KEYS: usize = 1 << KEY_BITS;
 /// Pending keys below this never trigger a build.
 const PENDING_FLOOR: usize = 1 << 18;
+
+/// A query's reading of the index ([`TripletIndex::plan`]).
+struct Plan {
+    /// Query triplets of one key: (first, end).
+    groups: Vec<(usize, usize)>,
+    /// Each group's weight (0: the key is too common to count).
+    idf: Vec<f32>,
+    /// Each group's postings at the queried position (empty at weight 0).
+    runs: Vec<Range<usize>>,
+    /// Pending keys at the queried position: (group, record, direction,
+    /// cell).
+    pending: Vec<(u32, u32, u8, u8)>,
+}
+
+/// A query's hits grouped by record ([`TripletIndex::hits_by_record`]).
+pub(crate) struct RecordHits {
+    /// Record r's hits are `hits[end[r - 1]..end[r]]` (from 0 for r = 0).
+    pub hits: Vec<Hit>,
+    pub end: Vec<u32>,
+    /// The weight (idf) of each query triplet's hits.
+    pub weights: Vec<f32>,
+}
+
+impl RecordHits {
+    /// Each record with hits and its hits, ascending by record.
+    pub fn each(&self) -> impl Iterator<Item = (u32, &[Hit])> + '_ {
+        let mut start = 0u32;
+        self.end.iter().enumerate().filter_map(move |(r, &e)| {
+            let s = std::mem::replace(&mut start, e);
+            (e > s).then(|| (r as u32, &self.hits[s as usize..e as usize]))
+        })
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TripletIndex {
@@ -227,19 +263,10 @@ impl TripletIndex {
             + self.pending.capacity() * std::mem::size_of::<(u32, u32, u8)>()
     }
 
-    /// Every record at finger `position` holding a key of `query`
-    /// (ascending by entry): calls `visit(record, query_index, rotation,
-    /// cell, idf)` once per query triplet and posting of its key,
-    /// `rotation` being the query triplet's direction minus the posting's
-    /// (1/256 turn) and `cell` the posting's; `fingers` is the gallery size
-    /// the rarity is measured against.
-    pub fn lookup(
-        &self,
-        query: &[ProbeTriplet],
-        position: u8,
-        fingers: usize,
-        mut visit: impl FnMut(u32, u32, u8, u8, f32),
-    ) {
+    /// What a query reads: its triplets grouped by key, each group's
+    /// rarity, its run of postings at `position`, and the pending keys'
+    /// hits.
+    fn plan(&self, query: &[ProbeTriplet], position: u8, fingers: usize) -> Plan {
         let key = |i: usize| entry_key(query[i].entry);
         // Query triplets of one key are adjacent: (first, end) per key.
         let mut groups: Vec<(usize, usize)> = Vec::new();
@@ -253,17 +280,17 @@ impl TripletIndex {
             let g = groups.partition_point(|g| key(g.0) < k);
             (g < groups.len() && key(groups[g].0) == k).then_some(g)
         };
-        let mut pending_hits: Vec<(u32, u32, u8, u8)> = Vec::new();
+        let mut pending = Vec::new();
         let mut df = vec![0u32; groups.len()];
         for &(e, r, c) in &self.pending {
             if let Some(g) = group_of(entry_key(e)) {
                 if self.positions[r as usize] == position {
-                    pending_hits.push((g as u32, r, entry_dir(e), c));
+                    pending.push((g as u32, r, entry_dir(e), c));
                 }
                 df[g] += 1;
             }
         }
-        let range = |k: u32| -> std::ops::Range<usize> {
+        let range = |k: u32| -> Range<usize> {
             if self.offsets.is_empty() {
                 0..0
             } else {
@@ -279,32 +306,123 @@ impl TripletIndex {
                 (n / (1.0 + d as f32 + list as f32)).ln().max(0.0)
             })
             .collect();
-        for (g, &(from, to)) in groups.iter().enumerate() {
-            if idf[g] <= 0.0 {
-                continue;
-            }
-            let list = range(key(from));
-            let all = &self.postings[list.clone()];
-            // This position's run of the list.
-            let lo = all.partition_point(|&r| self.positions[r as usize] < position);
-            let hi = lo + all[lo..].partition_point(|&r| self.positions[r as usize] == position);
-            let run = list.start + lo..list.start + hi;
+        let runs = groups
+            .iter()
+            .zip(&idf)
+            .map(|(&(from, _), &w)| {
+                if w <= 0.0 {
+                    return 0..0;
+                }
+                let list = range(key(from));
+                let all = &self.postings[list.clone()];
+                // This position's run of the list.
+                let lo = all.partition_point(|&r| self.positions[r as usize] < position);
+                let hi =
+                    lo + all[lo..].partition_point(|&r| self.positions[r as usize] == position);
+                list.start + lo..list.start + hi
+            })
+            .collect();
+        Plan {
+            groups,
+            idf,
+            runs,
+            pending,
+        }
+    }
+
+    /// Every record at finger `position` holding a key of `query`
+    /// (ascending by entry): calls `visit(record, query_index, rotation,
+    /// cell, idf)` once per query triplet and posting of its key,
+    /// `rotation` being the query triplet's direction minus the posting's
+    /// (1/256 turn) and `cell` the posting's; `fingers` is the gallery size
+    /// the rarity is measured against. (The reference for
+    /// [`Self::hits_by_record`], which searches use.)
+    #[cfg(test)]
+    pub fn lookup(
+        &self,
+        query: &[ProbeTriplet],
+        position: u8,
+        fingers: usize,
+        mut visit: impl FnMut(u32, u32, u8, u8, f32),
+    ) {
+        let plan = self.plan(query, position, fingers);
+        for (g, &(from, to)) in plan.groups.iter().enumerate() {
+            let run = plan.runs[g].clone();
             let records = &self.postings[run.clone()];
             let (dirs, cells) = (&self.dirs[run.clone()], &self.cells[run]);
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let qd = entry_dir(t.entry);
                 for ((&r, &d), &c) in records.iter().zip(dirs).zip(cells) {
-                    visit(r, q as u32, qd.wrapping_sub(d), c, idf[g]);
+                    visit(r, q as u32, qd.wrapping_sub(d), c, plan.idf[g]);
                 }
             }
         }
-        for (g, r, d, c) in pending_hits {
-            let (from, to) = groups[g as usize];
+        for &(g, r, d, c) in &plan.pending {
+            let (from, to) = plan.groups[g as usize];
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let rot = entry_dir(t.entry).wrapping_sub(d);
-                visit(r, q as u32, rot, c, idf[g as usize]);
+                visit(r, q as u32, rot, c, plan.idf[g as usize]);
             }
         }
+    }
+
+    /// The hits [`Self::lookup`] visits, grouped by record (ascending),
+    /// each record's in the order `lookup` visits them, packed
+    /// ([`crate::vote::hit`]) with the weight kept per query triplet: a
+    /// counting sort straight from the postings (one pass counts each
+    /// record's hits, a second writes them in place), with no list of all
+    /// hits in between. `records` is the number of records in the gallery.
+    pub fn hits_by_record(
+        &self,
+        query: &[ProbeTriplet],
+        position: u8,
+        fingers: usize,
+        records: usize,
+    ) -> RecordHits {
+        let plan = self.plan(query, position, fingers);
+        // Hits per record, at `end[r + 1]`, then their running sums.
+        let mut end = vec![0u32; records + 1];
+        for (&(from, to), run) in plan.groups.iter().zip(&plan.runs) {
+            let n = (to - from) as u32;
+            for &r in &self.postings[run.clone()] {
+                end[r as usize + 1] += n;
+            }
+        }
+        for &(g, r, _, _) in &plan.pending {
+            let (from, to) = plan.groups[g as usize];
+            end[r as usize + 1] += (to - from) as u32;
+        }
+        for r in 1..end.len() {
+            end[r] += end[r - 1];
+        }
+        // Filling moves each record's cursor from its start to its end:
+        // `end[r]` is record r's start until then, its end after.
+        let mut hits = vec![0u32; end[records] as usize];
+        let mut weights = vec![0f32; query.len()];
+        for (g, &(from, to)) in plan.groups.iter().enumerate() {
+            weights[from..to].fill(plan.idf[g]);
+            let run = plan.runs[g].clone();
+            let records = &self.postings[run.clone()];
+            let (dirs, cells) = (&self.dirs[run.clone()], &self.cells[run]);
+            for (q, t) in (from..to).zip(&query[from..to]) {
+                let qd = entry_dir(t.entry);
+                for ((&r, &d), &c) in records.iter().zip(dirs).zip(cells) {
+                    let slot = &mut end[r as usize];
+                    hits[*slot as usize] = hit(q as u32, qd.wrapping_sub(d), c);
+                    *slot += 1;
+                }
+            }
+        }
+        for &(g, r, d, c) in &plan.pending {
+            let (from, to) = plan.groups[g as usize];
+            for (q, t) in (from..to).zip(&query[from..to]) {
+                let slot = &mut end[r as usize];
+                hits[*slot as usize] = hit(q as u32, entry_dir(t.entry).wrapping_sub(d), c);
+                *slot += 1;
+            }
+        }
+        end.pop();
+        RecordHits { hits, end, weights }
     }
 
     /// Each record's entries and their cells, for saving and compaction:
@@ -429,6 +547,69 @@ mod tests {
         let mut at2 = Vec::new();
         index.lookup(&probe(&[entry(9, 2)]), 2, 100, |r, _, _, _, _| at2.push(r));
         assert_eq!(at2, vec![3]);
+    }
+
+    #[test]
+    fn hits_by_record_are_lookups_visits_grouped_by_record_in_order() {
+        // Few keys, so that records share them many times over; some
+        // records at another position, some keys still pending, one
+        // key held by nearly every record (weight 0, no hits).
+        let mut rng = crate::rng::Rng::new(3);
+        let mut index = TripletIndex::default();
+        let records = 400u32;
+        let mut add = |index: &mut TripletIndex, r: u32| {
+            let position = if r % 7 == 0 { 2 } else { 7 };
+            let mut mine: Vec<(u32, u8)> = (0..12)
+                .map(|_| {
+                    let k = (rng.next_u64() % 40) as u32;
+                    (entry(k, rng.next_u64() as u8), rng.next_u64() as u8)
+                })
+                .chain([(entry(99, 0), 0)])
+                .collect();
+            mine.sort_unstable();
+            index.add(r, position, &mine);
+        };
+        for r in 0..300 {
+            add(&mut index, r);
+        }
+        index.build();
+        for r in 300..records {
+            add(&mut index, r);
+        }
+        assert!(!index.pending.is_empty() && !index.postings.is_empty());
+        let mut query: Vec<ProbeTriplet> = (0..60u32)
+            .map(|i| ProbeTriplet {
+                entry: entry(i % 45, (i * 37) as u8),
+                x: 0.0,
+                y: 0.0,
+            })
+            .chain([ProbeTriplet {
+                entry: entry(99, 5),
+                x: 0.0,
+                y: 0.0,
+            }])
+            .collect();
+        query.sort_unstable_by_key(|t| t.entry);
+        for position in [7, 2, 5] {
+            let mut visits = Vec::new();
+            index.lookup(&query, position, records as usize, |r, q, rot, c, w| {
+                visits.push((r, q, rot, c, w))
+            });
+            // A stable sort by record: each record's hits in visit order.
+            visits.sort_by_key(|v| v.0);
+            let found = index.hits_by_record(&query, position, records as usize, 410);
+            assert_eq!(found.end.len(), 410);
+            let mut packed = Vec::new();
+            for (r, hits) in found.each() {
+                for &h in hits {
+                    let q = h >> 16;
+                    let w = found.weights[q as usize];
+                    packed.push((r, q, (h >> 8) as u8, h as u8, w));
+                }
+            }
+            assert_eq!(packed, visits, "position {position}");
+            assert!(position == 5 || visits.len() > 500, "{}", visits.len());
+        }
     }
 
     #[test]
