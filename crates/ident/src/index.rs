@@ -151,7 +151,7 @@ impl TripletIndex {
     fn table(
         start: &[usize],
         n_keys: usize,
-        key_at: &(dyn Fn(usize) -> u32 + Sync),
+        key_at: &(impl Fn(usize) -> u32 + Sync),
         cell_of: &[u8],
         positions: Vec<u8>,
     ) -> Self {
