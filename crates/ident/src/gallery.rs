@@ -555,7 +555,7 @@ impl Gallery {
             .par_iter()
             .map(|p| {
                 let position = p.position.code();
-                let found = self.triplets.hits_by_record(&p.probe_keys, position, n, n);
+                let found = self.triplets.hits_by_record(&p.probe_keys, position, n);
                 let mut scratch = vote::Scratch::default();
                 found
                     .each()

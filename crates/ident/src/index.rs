@@ -11,8 +11,13 @@
 //! Each key's list is ordered by finger position, then record, so that a
 //! probe finger reads only the postings of its own position (two binary
 //! searches in the list) instead of every position's: a tenth of the
-//! postings in a ten-print gallery. The index keeps each record's
-//! position itself (one byte), as removal does not touch it.
+//! postings in a ten-print gallery. A posting names its record by
+//! position and rank among the records at that position (`position << 28
+//! | rank`), so the lists sort by their own values and a query's hits are
+//! counted in an array of its position's records alone (a tenth of the
+//! gallery's, which stays in cache where one slot per record did not).
+//! The index keeps each record's position itself (one byte) and the
+//! records at each position, as removal does not touch them.
 //!
 //! Keys of fingers enrolled since the last build wait in a flat list that
 //! searches scan; once it outgrows a quarter of the index (and a floor, so
@@ -36,35 +41,50 @@ struct Plan {
     idf: Vec<f32>,
     /// Each group's postings at the queried position (empty at weight 0).
     runs: Vec<Range<usize>>,
-    /// Pending keys at the queried position: (group, record, direction,
+    /// Pending keys at the queried position: (group, rank, direction,
     /// cell).
     pending: Vec<(u32, u32, u8, u8)>,
 }
 
+/// Bits of a posting's rank (below its position's code).
+const RANK_BITS: u32 = 28;
+const RANK_MASK: u32 = (1 << RANK_BITS) - 1;
+
+fn posting(position: u8, rank: u32) -> u32 {
+    (position as u32) << RANK_BITS | rank
+}
+
 /// A query's hits grouped by record ([`TripletIndex::hits_by_record`]).
-pub(crate) struct RecordHits {
-    /// Record r's hits are `hits[end[r - 1]..end[r]]` (from 0 for r = 0).
+pub(crate) struct RecordHits<'a> {
+    /// The hits of the record of rank i at the queried position are
+    /// `hits[end[i - 1]..end[i]]` (from 0 for i = 0).
     pub hits: Vec<Hit>,
     pub end: Vec<u32>,
     /// The weight (idf) of each query triplet's hits.
     pub weights: Vec<f32>,
+    /// The records at the queried position, by rank.
+    records: &'a [u32],
 }
 
-impl RecordHits {
+impl RecordHits<'_> {
     /// Each record with hits and its hits, ascending by record.
     pub fn each(&self) -> impl Iterator<Item = (u32, &[Hit])> + '_ {
         let mut start = 0u32;
-        self.end.iter().enumerate().filter_map(move |(r, &e)| {
-            let s = std::mem::replace(&mut start, e);
-            (e > s).then(|| (r as u32, &self.hits[s as usize..e as usize]))
-        })
+        self.end
+            .iter()
+            .zip(self.records)
+            .filter_map(move |(&e, &r)| {
+                let s = std::mem::replace(&mut start, e);
+                (e > s).then(|| (r, &self.hits[s as usize..e as usize]))
+            })
     }
 }
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TripletIndex {
     /// Records holding key k: `postings[offsets[k]..offsets[k + 1]]`,
-    /// ascending by (position, record) (empty until the first build).
+    /// each `position << RANK_BITS | rank` ([`posting`]), ascending (empty
+    /// until the first build).
     offsets: Vec<u32>,
     postings: Vec<u32>,
     /// Each posting's central minutia direction (1/256 turn) << 8 | its
@@ -73,6 +93,8 @@ pub(crate) struct TripletIndex {
     geo: Vec<u16>,
     /// Finger position code of each record.
     positions: Vec<u8>,
+    /// The records at each position code, ascending: a rank's record.
+    by_position: Vec<Vec<u32>>,
     /// (entry, record, cell) enrolled since the last build.
     pending: Vec<(u32, u32, u8)>,
 }
@@ -84,11 +106,37 @@ impl TripletIndex {
     pub fn add(&mut self, record: u32, position: u8, entries: &[(u32, u8)]) {
         debug_assert_eq!(record as usize, self.positions.len());
         self.positions.push(position);
+        self.place(record, position);
         self.pending
             .extend(entries.iter().map(|&(e, c)| (e, record, c)));
         if self.pending.len() > PENDING_FLOOR.max(self.postings.len() / 4) {
             self.build();
         }
+    }
+
+    /// Give the next record at `position` its rank.
+    fn place(&mut self, record: u32, position: u8) {
+        assert!(position < 16, "finger position code {position}");
+        let p = position as usize;
+        if self.by_position.len() <= p {
+            self.by_position.resize(p + 1, Vec::new());
+        }
+        // 2^28 fingers at one position would take hundreds of GB first.
+        assert!(
+            self.by_position[p].len() < 1 << RANK_BITS,
+            "more than 2^28 fingers at position {position}"
+        );
+        self.by_position[p].push(record);
+    }
+
+    /// The records at `position`, ascending.
+    fn records_at(&self, position: u8) -> &[u32] {
+        self.by_position.get(position as usize).map_or(&[], |v| v)
+    }
+
+    /// The record a posting names.
+    fn record_of(&self, posting: u32) -> u32 {
+        self.by_position[(posting >> RANK_BITS) as usize][(posting & RANK_MASK) as usize]
     }
 
     /// The index of records whose entries are `keys[start[r]..start[r + 1]]`
@@ -157,8 +205,20 @@ impl TripletIndex {
     ) -> Self {
         use rayon::prelude::*;
         let records = start.len().saturating_sub(1);
-        let mut by_position: Vec<u32> = (0..records as u32).collect();
-        by_position.sort_by_key(|&r| positions[r as usize]);
+        let mut index = TripletIndex::default();
+        for (r, &p) in positions.iter().enumerate() {
+            index.place(r as u32, p);
+        }
+        // Every record with its posting, in (position, record) order.
+        let by_position: Vec<(u32, u32)> = (index.by_position.iter().enumerate())
+            .flat_map(|(p, records)| {
+                let ranks = 0..records.len() as u32;
+                records
+                    .iter()
+                    .zip(ranks)
+                    .map(move |(&r, i)| (r, posting(p as u8, i)))
+            })
+            .collect();
         let threads = rayon::current_num_threads().max(1);
         let counts = (0..threads)
             .into_par_iter()
@@ -201,14 +261,14 @@ impl TripletIndex {
         parts.into_par_iter().for_each(|(lo, hi, p, g)| {
             let base = offsets[lo];
             let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|&o| o - base).collect();
-            for &r in &by_position {
+            for &(r, named) in &by_position {
                 let run = start[r as usize]..start[r as usize + 1];
                 for (i, &cell) in run.clone().zip(&cell_of[run]) {
                     let e = key_at(i);
                     let k = entry_key(e) as usize;
                     if (lo..hi).contains(&k) {
                         let slot = &mut fill[k - lo];
-                        p[*slot as usize] = r;
+                        p[*slot as usize] = named;
                         g[*slot as usize] = (entry_dir(e) as u16) << 8 | cell as u16;
                         *slot += 1;
                     }
@@ -221,6 +281,7 @@ impl TripletIndex {
             geo,
             positions,
             pending: Vec::new(),
+            ..index
         }
     }
 
@@ -245,6 +306,7 @@ impl TripletIndex {
         self.postings.shrink_to_fit();
         self.geo.shrink_to_fit();
         self.positions.shrink_to_fit();
+        self.by_position.iter_mut().for_each(Vec::shrink_to_fit);
         self.pending.shrink_to_fit();
     }
 
@@ -253,6 +315,9 @@ impl TripletIndex {
             + self.postings.capacity() * 4
             + self.geo.capacity() * 2
             + self.positions.capacity()
+            + (self.by_position.iter())
+                .map(|v| v.capacity() * 4)
+                .sum::<usize>()
             + self.pending.capacity() * std::mem::size_of::<(u32, u32, u8)>()
     }
 
@@ -275,10 +340,12 @@ impl TripletIndex {
         };
         let mut pending = Vec::new();
         let mut df = vec![0u32; groups.len()];
+        let here = self.records_at(position);
         for &(e, r, c) in &self.pending {
             if let Some(g) = group_of(entry_key(e)) {
                 if self.positions[r as usize] == position {
-                    pending.push((g as u32, r, entry_dir(e), c));
+                    let rank = here.partition_point(|&x| x < r) as u32;
+                    pending.push((g as u32, rank, entry_dir(e), c));
                 }
                 df[g] += 1;
             }
@@ -309,9 +376,8 @@ impl TripletIndex {
                 let list = range(key(from));
                 let all = &self.postings[list.clone()];
                 // This position's run of the list.
-                let lo = all.partition_point(|&r| self.positions[r as usize] < position);
-                let hi =
-                    lo + all[lo..].partition_point(|&r| self.positions[r as usize] == position);
+                let lo = all.partition_point(|&v| v < posting(position, 0));
+                let hi = all.partition_point(|&v| v >> RANK_BITS <= position as u32);
                 list.start + lo..list.start + hi
             })
             .collect();
@@ -345,14 +411,21 @@ impl TripletIndex {
             let geo = &self.geo[run];
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let qd = entry_dir(t.entry);
-                for (&r, &dc) in records.iter().zip(geo) {
+                for (&v, &dc) in records.iter().zip(geo) {
                     let (d, c) = ((dc >> 8) as u8, dc as u8);
-                    visit(r, q as u32, qd.wrapping_sub(d), c, plan.idf[g]);
+                    visit(
+                        self.record_of(v),
+                        q as u32,
+                        qd.wrapping_sub(d),
+                        c,
+                        plan.idf[g],
+                    );
                 }
             }
         }
-        for &(g, r, d, c) in &plan.pending {
+        for &(g, rank, d, c) in &plan.pending {
             let (from, to) = plan.groups[g as usize];
+            let r = self.records_at(position)[rank as usize];
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let rot = entry_dir(t.entry).wrapping_sub(d);
                 visit(r, q as u32, rot, c, plan.idf[g as usize]);
@@ -364,60 +437,65 @@ impl TripletIndex {
     /// each record's in the order `lookup` visits them, packed
     /// ([`crate::vote::hit`]) with the weight kept per query triplet: a
     /// counting sort straight from the postings (one pass counts each
-    /// record's hits, a second writes them in place), with no list of all
-    /// hits in between. `records` is the number of records in the gallery.
+    /// record's hits, a second writes them in place), over the ranks of
+    /// the records at `position`, with no list of all hits in between.
     pub fn hits_by_record(
         &self,
         query: &[ProbeTriplet],
         position: u8,
         fingers: usize,
-        records: usize,
-    ) -> RecordHits {
+    ) -> RecordHits<'_> {
         let plan = self.plan(query, position, fingers);
-        // Hits per record, at `end[r + 1]`, then their running sums.
-        let mut end = vec![0u32; records + 1];
+        let records = self.records_at(position);
+        // Hits per rank i at `end[i + 1]`, then their running sums.
+        let mut end = vec![0u32; records.len() + 1];
         for (&(from, to), run) in plan.groups.iter().zip(&plan.runs) {
             let n = (to - from) as u32;
-            for &r in &self.postings[run.clone()] {
-                end[r as usize + 1] += n;
+            for &v in &self.postings[run.clone()] {
+                end[(v & RANK_MASK) as usize + 1] += n;
             }
         }
-        for &(g, r, _, _) in &plan.pending {
+        for &(g, rank, _, _) in &plan.pending {
             let (from, to) = plan.groups[g as usize];
-            end[r as usize + 1] += (to - from) as u32;
+            end[rank as usize + 1] += (to - from) as u32;
         }
-        for r in 1..end.len() {
-            end[r] += end[r - 1];
+        for i in 1..end.len() {
+            end[i] += end[i - 1];
         }
-        // Filling moves each record's cursor from its start to its end:
-        // `end[r]` is record r's start until then, its end after.
-        let mut hits = vec![0u32; end[records] as usize];
+        // Filling moves each rank's cursor from its start to its end:
+        // `end[i]` is rank i's start until then, its end after.
+        let mut hits = vec![0u32; end[records.len()] as usize];
         let mut weights = vec![0f32; query.len()];
         for (g, &(from, to)) in plan.groups.iter().enumerate() {
             weights[from..to].fill(plan.idf[g]);
             let run = plan.runs[g].clone();
-            let records = &self.postings[run.clone()];
+            let named = &self.postings[run.clone()];
             let geo = &self.geo[run];
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let qd = entry_dir(t.entry);
-                for (&r, &dc) in records.iter().zip(geo) {
+                for (&v, &dc) in named.iter().zip(geo) {
                     let (d, c) = ((dc >> 8) as u8, dc as u8);
-                    let slot = &mut end[r as usize];
+                    let slot = &mut end[(v & RANK_MASK) as usize];
                     hits[*slot as usize] = hit(q as u32, qd.wrapping_sub(d), c);
                     *slot += 1;
                 }
             }
         }
-        for &(g, r, d, c) in &plan.pending {
+        for &(g, rank, d, c) in &plan.pending {
             let (from, to) = plan.groups[g as usize];
             for (q, t) in (from..to).zip(&query[from..to]) {
-                let slot = &mut end[r as usize];
+                let slot = &mut end[rank as usize];
                 hits[*slot as usize] = hit(q as u32, entry_dir(t.entry).wrapping_sub(d), c);
                 *slot += 1;
             }
         }
         end.pop();
-        RecordHits { hits, end, weights }
+        RecordHits {
+            hits,
+            end,
+            weights,
+            records,
+        }
     }
 
     /// Each record's entries and their cells, for saving and compaction:
@@ -430,8 +508,12 @@ impl TripletIndex {
                 for k in 0..KEYS {
                     let list = self.offsets[k] as usize..self.offsets[k + 1] as usize;
                     let geo = &self.geo[list.clone()];
-                    for (&r, &dc) in self.postings[list].iter().zip(geo) {
-                        f(entry(k as u32, (dc >> 8) as u8), r, dc as u8);
+                    for (&v, &dc) in self.postings[list].iter().zip(geo) {
+                        f(
+                            entry(k as u32, (dc >> 8) as u8),
+                            self.record_of(v),
+                            dc as u8,
+                        );
                     }
                 }
             }
@@ -591,8 +673,8 @@ mod tests {
             });
             // A stable sort by record: each record's hits in visit order.
             visits.sort_by_key(|v| v.0);
-            let found = index.hits_by_record(&query, position, records as usize, 410);
-            assert_eq!(found.end.len(), 410);
+            let found = index.hits_by_record(&query, position, records as usize);
+            assert_eq!(found.end.len(), index.records_at(position).len());
             let mut packed = Vec::new();
             for (r, hits) in found.each() {
                 for &h in hits {
