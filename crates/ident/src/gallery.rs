@@ -12,7 +12,7 @@ use crate::descriptor::{self, DIM};
 use crate::fusion;
 use crate::index::TripletIndex;
 use crate::triplets;
-use crate::vote::{self, Hit};
+use crate::vote;
 use crate::{FingerPosition, IdentError, SubjectId};
 
 /// Most minutiae kept per finger (the highest-quality ones).
@@ -554,24 +554,21 @@ impl Gallery {
         let scored_hits: Vec<Vec<(u32, f32)>> = probe
             .par_iter()
             .map(|p| {
-                let mut v: Vec<Hit> = Vec::new();
                 let position = p.position.code();
-                self.triplets.lookup(
-                    &p.probe_keys,
-                    position,
-                    n,
-                    |record, q, rotation, cell, weight| {
-                        v.push(vote::hit(record, q, rotation, cell, weight))
-                    },
-                );
-                let v = vote::by_record(v, n);
+                let found = self.triplets.hits_by_record(&p.probe_keys, position, n);
                 let mut scratch = vote::Scratch::default();
-                v.chunk_by(|a, b| a.0 == b.0)
+                found
+                    .each()
                     // Removed records (position 0) are still in the index.
-                    .filter(|hits| self.records[hits[0].0 as usize].position == position)
-                    .map(|hits| {
-                        let score = vote::geometric_consistent(hits, &p.probe_keys, &mut scratch);
-                        (hits[0].0, score)
+                    .filter(|&(r, _)| self.records[r as usize].position == position)
+                    .map(|(r, hits)| {
+                        let score = vote::geometric_consistent(
+                            hits,
+                            &found.weights,
+                            &p.probe_keys,
+                            &mut scratch,
+                        );
+                        (r, score)
                     })
                     .collect()
             })

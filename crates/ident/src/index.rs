@@ -11,32 +11,90 @@
 //! Each key's list is ordered by finger position, then record, so that a
 //! probe finger reads only the postings of its own position (two binary
 //! searches in the list) instead of every position's: a tenth of the
-//! postings in a ten-print gallery. The index keeps each record's
-//! position itself (one byte), as removal does not touch it.
+//! postings in a ten-print gallery. A posting names its record by
+//! position and rank among the records at that position (`position << 28
+//! | rank`), so the lists sort by their own values and a query's hits are
+//! counted in an array of its position's records alone (a tenth of the
+//! gallery's, which stays in cache where one slot per record did not).
+//! The index keeps each record's position itself (one byte) and the
+//! records at each position, as removal does not touch them.
 //!
 //! Keys of fingers enrolled since the last build wait in a flat list that
 //! searches scan; once it outgrows a quarter of the index (and a floor, so
 //! small galleries never pay for the table of 2^22 offsets) the index is
 //! rebuilt by a counting sort, which keeps enrolment amortised O(1) per key.
 
+use std::ops::Range;
+
 use crate::triplets::{entry, entry_dir, entry_key, ProbeTriplet, KEY_BITS};
+use crate::vote::{hit, Hit};
 
 const KEYS: usize = 1 << KEY_BITS;
 /// Pending keys below this never trigger a build.
 const PENDING_FLOOR: usize = 1 << 18;
 
+/// A query's reading of the index ([`TripletIndex::plan`]).
+struct Plan {
+    /// Query triplets of one key: (first, end).
+    groups: Vec<(usize, usize)>,
+    /// Each group's weight (0: the key is too common to count).
+    idf: Vec<f32>,
+    /// Each group's postings at the queried position (empty at weight 0).
+    runs: Vec<Range<usize>>,
+    /// Pending keys at the queried position: (group, rank, direction,
+    /// cell).
+    pending: Vec<(u32, u32, u8, u8)>,
+}
+
+/// Bits of a posting's rank (below its position's code).
+const RANK_BITS: u32 = 28;
+const RANK_MASK: u32 = (1 << RANK_BITS) - 1;
+
+fn posting(position: u8, rank: u32) -> u32 {
+    (position as u32) << RANK_BITS | rank
+}
+
+/// A query's hits grouped by record ([`TripletIndex::hits_by_record`]).
+pub(crate) struct RecordHits<'a> {
+    /// The hits of the record of rank i at the queried position are
+    /// `hits[end[i - 1]..end[i]]` (from 0 for i = 0).
+    pub hits: Vec<Hit>,
+    pub end: Vec<u32>,
+    /// The weight (idf) of each query triplet's hits.
+    pub weights: Vec<f32>,
+    /// The records at the queried position, by rank.
+    records: &'a [u32],
+}
+
+impl RecordHits<'_> {
+    /// Each record with hits and its hits, ascending by record.
+    pub fn each(&self) -> impl Iterator<Item = (u32, &[Hit])> + '_ {
+        let mut start = 0u32;
+        self.end
+            .iter()
+            .zip(self.records)
+            .filter_map(move |(&e, &r)| {
+                let s = std::mem::replace(&mut start, e);
+                (e > s).then(|| (r, &self.hits[s as usize..e as usize]))
+            })
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TripletIndex {
     /// Records holding key k: `postings[offsets[k]..offsets[k + 1]]`,
-    /// ascending by (position, record) (empty until the first build).
+    /// each `position << RANK_BITS | rank` ([`posting`]), ascending (empty
+    /// until the first build).
     offsets: Vec<u32>,
     postings: Vec<u32>,
-    /// Central minutia direction (1/256 turn) of each posting.
-    dirs: Vec<u8>,
-    /// Central minutia cell ([`crate::triplets::cell_of`]) of each posting.
-    cells: Vec<u8>,
+    /// Each posting's central minutia direction (1/256 turn) << 8 | its
+    /// cell ([`crate::triplets::cell_of`]): one array, so that building
+    /// the table scatters two writes per posting rather than three.
+    geo: Vec<u16>,
     /// Finger position code of each record.
     positions: Vec<u8>,
+    /// The records at each position code, ascending: a rank's record.
+    by_position: Vec<Vec<u32>>,
     /// (entry, record, cell) enrolled since the last build.
     pending: Vec<(u32, u32, u8)>,
 }
@@ -48,11 +106,37 @@ impl TripletIndex {
     pub fn add(&mut self, record: u32, position: u8, entries: &[(u32, u8)]) {
         debug_assert_eq!(record as usize, self.positions.len());
         self.positions.push(position);
+        self.place(record, position);
         self.pending
             .extend(entries.iter().map(|&(e, c)| (e, record, c)));
         if self.pending.len() > PENDING_FLOOR.max(self.postings.len() / 4) {
             self.build();
         }
+    }
+
+    /// Give the next record at `position` its rank.
+    fn place(&mut self, record: u32, position: u8) {
+        assert!(position < 16, "finger position code {position}");
+        let p = position as usize;
+        if self.by_position.len() <= p {
+            self.by_position.resize(p + 1, Vec::new());
+        }
+        // 2^28 fingers at one position would take hundreds of GB first.
+        assert!(
+            self.by_position[p].len() < 1 << RANK_BITS,
+            "more than 2^28 fingers at position {position}"
+        );
+        self.by_position[p].push(record);
+    }
+
+    /// The records at `position`, ascending.
+    fn records_at(&self, position: u8) -> &[u32] {
+        self.by_position.get(position as usize).map_or(&[], |v| v)
+    }
+
+    /// The record a posting names.
+    fn record_of(&self, posting: u32) -> u32 {
+        self.by_position[(posting >> RANK_BITS) as usize][(posting & RANK_MASK) as usize]
     }
 
     /// The index of records whose entries are `keys[start[r]..start[r + 1]]`
@@ -115,14 +199,26 @@ impl TripletIndex {
     fn table(
         start: &[usize],
         n_keys: usize,
-        key_at: &(dyn Fn(usize) -> u32 + Sync),
+        key_at: &(impl Fn(usize) -> u32 + Sync),
         cell_of: &[u8],
         positions: Vec<u8>,
     ) -> Self {
         use rayon::prelude::*;
         let records = start.len().saturating_sub(1);
-        let mut by_position: Vec<u32> = (0..records as u32).collect();
-        by_position.sort_by_key(|&r| positions[r as usize]);
+        let mut index = TripletIndex::default();
+        for (r, &p) in positions.iter().enumerate() {
+            index.place(r as u32, p);
+        }
+        // Every record with its posting, in (position, record) order.
+        let by_position: Vec<(u32, u32)> = (index.by_position.iter().enumerate())
+            .flat_map(|(p, records)| {
+                let ranks = 0..records.len() as u32;
+                records
+                    .iter()
+                    .zip(ranks)
+                    .map(move |(&r, i)| (r, posting(p as u8, i)))
+            })
+            .collect();
         let threads = rayon::current_num_threads().max(1);
         let counts = (0..threads)
             .into_par_iter()
@@ -152,32 +248,28 @@ impl TripletIndex {
         bounds.push(KEYS);
         bounds.dedup();
         let mut postings = vec![0u32; n_keys];
-        let mut dirs = vec![0u8; n_keys];
-        let mut cells = vec![0u8; n_keys];
+        let mut geo = vec![0u16; n_keys];
         let mut parts = Vec::new();
-        let (mut rest_p, mut rest_d, mut rest_c) =
-            (&mut postings[..], &mut dirs[..], &mut cells[..]);
+        let (mut rest_p, mut rest_g) = (&mut postings[..], &mut geo[..]);
         for w in bounds.windows(2) {
             let len = (offsets[w[1]] - offsets[w[0]]) as usize;
             let (p, rp) = std::mem::take(&mut rest_p).split_at_mut(len);
-            let (d, rd) = std::mem::take(&mut rest_d).split_at_mut(len);
-            let (c, rc) = std::mem::take(&mut rest_c).split_at_mut(len);
-            parts.push((w[0], w[1], p, d, c));
-            (rest_p, rest_d, rest_c) = (rp, rd, rc);
+            let (g, rg) = std::mem::take(&mut rest_g).split_at_mut(len);
+            parts.push((w[0], w[1], p, g));
+            (rest_p, rest_g) = (rp, rg);
         }
-        parts.into_par_iter().for_each(|(lo, hi, p, d, c)| {
+        parts.into_par_iter().for_each(|(lo, hi, p, g)| {
             let base = offsets[lo];
             let mut fill: Vec<u32> = offsets[lo..hi].iter().map(|&o| o - base).collect();
-            for &r in &by_position {
+            for &(r, named) in &by_position {
                 let run = start[r as usize]..start[r as usize + 1];
                 for (i, &cell) in run.clone().zip(&cell_of[run]) {
                     let e = key_at(i);
                     let k = entry_key(e) as usize;
                     if (lo..hi).contains(&k) {
                         let slot = &mut fill[k - lo];
-                        p[*slot as usize] = r;
-                        d[*slot as usize] = entry_dir(e);
-                        c[*slot as usize] = cell;
+                        p[*slot as usize] = named;
+                        g[*slot as usize] = (entry_dir(e) as u16) << 8 | cell as u16;
                         *slot += 1;
                     }
                 }
@@ -186,10 +278,10 @@ impl TripletIndex {
         TripletIndex {
             offsets,
             postings,
-            dirs,
-            cells,
+            geo,
             positions,
             pending: Vec::new(),
+            ..index
         }
     }
 
@@ -212,34 +304,27 @@ impl TripletIndex {
 
     pub fn shrink_to_fit(&mut self) {
         self.postings.shrink_to_fit();
-        self.dirs.shrink_to_fit();
-        self.cells.shrink_to_fit();
+        self.geo.shrink_to_fit();
         self.positions.shrink_to_fit();
+        self.by_position.iter_mut().for_each(Vec::shrink_to_fit);
         self.pending.shrink_to_fit();
     }
 
     pub fn memory_bytes(&self) -> usize {
         self.offsets.capacity() * 4
             + self.postings.capacity() * 4
-            + self.dirs.capacity()
-            + self.cells.capacity()
+            + self.geo.capacity() * 2
             + self.positions.capacity()
+            + (self.by_position.iter())
+                .map(|v| v.capacity() * 4)
+                .sum::<usize>()
             + self.pending.capacity() * std::mem::size_of::<(u32, u32, u8)>()
     }
 
-    /// Every record at finger `position` holding a key of `query`
-    /// (ascending by entry): calls `visit(record, query_index, rotation,
-    /// cell, idf)` once per query triplet and posting of its key,
-    /// `rotation` being the query triplet's direction minus the posting's
-    /// (1/256 turn) and `cell` the posting's; `fingers` is the gallery size
-    /// the rarity is measured against.
-    pub fn lookup(
-        &self,
-        query: &[ProbeTriplet],
-        position: u8,
-        fingers: usize,
-        mut visit: impl FnMut(u32, u32, u8, u8, f32),
-    ) {
+    /// What a query reads: its triplets grouped by key, each group's
+    /// rarity, its run of postings at `position`, and the pending keys'
+    /// hits.
+    fn plan(&self, query: &[ProbeTriplet], position: u8, fingers: usize) -> Plan {
         let key = |i: usize| entry_key(query[i].entry);
         // Query triplets of one key are adjacent: (first, end) per key.
         let mut groups: Vec<(usize, usize)> = Vec::new();
@@ -253,17 +338,19 @@ impl TripletIndex {
             let g = groups.partition_point(|g| key(g.0) < k);
             (g < groups.len() && key(groups[g].0) == k).then_some(g)
         };
-        let mut pending_hits: Vec<(u32, u32, u8, u8)> = Vec::new();
+        let mut pending = Vec::new();
         let mut df = vec![0u32; groups.len()];
+        let here = self.records_at(position);
         for &(e, r, c) in &self.pending {
             if let Some(g) = group_of(entry_key(e)) {
                 if self.positions[r as usize] == position {
-                    pending_hits.push((g as u32, r, entry_dir(e), c));
+                    let rank = here.partition_point(|&x| x < r) as u32;
+                    pending.push((g as u32, rank, entry_dir(e), c));
                 }
                 df[g] += 1;
             }
         }
-        let range = |k: u32| -> std::ops::Range<usize> {
+        let range = |k: u32| -> Range<usize> {
             if self.offsets.is_empty() {
                 0..0
             } else {
@@ -279,31 +366,135 @@ impl TripletIndex {
                 (n / (1.0 + d as f32 + list as f32)).ln().max(0.0)
             })
             .collect();
-        for (g, &(from, to)) in groups.iter().enumerate() {
-            if idf[g] <= 0.0 {
-                continue;
-            }
-            let list = range(key(from));
-            let all = &self.postings[list.clone()];
-            // This position's run of the list.
-            let lo = all.partition_point(|&r| self.positions[r as usize] < position);
-            let hi = lo + all[lo..].partition_point(|&r| self.positions[r as usize] == position);
-            let run = list.start + lo..list.start + hi;
+        let runs = groups
+            .iter()
+            .zip(&idf)
+            .map(|(&(from, _), &w)| {
+                if w <= 0.0 {
+                    return 0..0;
+                }
+                let list = range(key(from));
+                let all = &self.postings[list.clone()];
+                // This position's run of the list.
+                let lo = all.partition_point(|&v| v < posting(position, 0));
+                let hi = all.partition_point(|&v| v >> RANK_BITS <= position as u32);
+                list.start + lo..list.start + hi
+            })
+            .collect();
+        Plan {
+            groups,
+            idf,
+            runs,
+            pending,
+        }
+    }
+
+    /// Every record at finger `position` holding a key of `query`
+    /// (ascending by entry): calls `visit(record, query_index, rotation,
+    /// cell, idf)` once per query triplet and posting of its key,
+    /// `rotation` being the query triplet's direction minus the posting's
+    /// (1/256 turn) and `cell` the posting's; `fingers` is the gallery size
+    /// the rarity is measured against. (The reference for
+    /// [`Self::hits_by_record`], which searches use.)
+    #[cfg(test)]
+    pub fn lookup(
+        &self,
+        query: &[ProbeTriplet],
+        position: u8,
+        fingers: usize,
+        mut visit: impl FnMut(u32, u32, u8, u8, f32),
+    ) {
+        let plan = self.plan(query, position, fingers);
+        for (g, &(from, to)) in plan.groups.iter().enumerate() {
+            let run = plan.runs[g].clone();
             let records = &self.postings[run.clone()];
-            let (dirs, cells) = (&self.dirs[run.clone()], &self.cells[run]);
+            let geo = &self.geo[run];
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let qd = entry_dir(t.entry);
-                for ((&r, &d), &c) in records.iter().zip(dirs).zip(cells) {
-                    visit(r, q as u32, qd.wrapping_sub(d), c, idf[g]);
+                for (&v, &dc) in records.iter().zip(geo) {
+                    let (d, c) = ((dc >> 8) as u8, dc as u8);
+                    visit(
+                        self.record_of(v),
+                        q as u32,
+                        qd.wrapping_sub(d),
+                        c,
+                        plan.idf[g],
+                    );
                 }
             }
         }
-        for (g, r, d, c) in pending_hits {
-            let (from, to) = groups[g as usize];
+        for &(g, rank, d, c) in &plan.pending {
+            let (from, to) = plan.groups[g as usize];
+            let r = self.records_at(position)[rank as usize];
             for (q, t) in (from..to).zip(&query[from..to]) {
                 let rot = entry_dir(t.entry).wrapping_sub(d);
-                visit(r, q as u32, rot, c, idf[g as usize]);
+                visit(r, q as u32, rot, c, plan.idf[g as usize]);
             }
+        }
+    }
+
+    /// The hits [`Self::lookup`] visits, grouped by record (ascending),
+    /// each record's in the order `lookup` visits them, packed
+    /// ([`crate::vote::hit`]) with the weight kept per query triplet: a
+    /// counting sort straight from the postings (one pass counts each
+    /// record's hits, a second writes them in place), over the ranks of
+    /// the records at `position`, with no list of all hits in between.
+    pub fn hits_by_record(
+        &self,
+        query: &[ProbeTriplet],
+        position: u8,
+        fingers: usize,
+    ) -> RecordHits<'_> {
+        let plan = self.plan(query, position, fingers);
+        let records = self.records_at(position);
+        // Hits per rank i at `end[i + 1]`, then their running sums.
+        let mut end = vec![0u32; records.len() + 1];
+        for (&(from, to), run) in plan.groups.iter().zip(&plan.runs) {
+            let n = (to - from) as u32;
+            for &v in &self.postings[run.clone()] {
+                end[(v & RANK_MASK) as usize + 1] += n;
+            }
+        }
+        for &(g, rank, _, _) in &plan.pending {
+            let (from, to) = plan.groups[g as usize];
+            end[rank as usize + 1] += (to - from) as u32;
+        }
+        for i in 1..end.len() {
+            end[i] += end[i - 1];
+        }
+        // Filling moves each rank's cursor from its start to its end:
+        // `end[i]` is rank i's start until then, its end after.
+        let mut hits = vec![0u32; end[records.len()] as usize];
+        let mut weights = vec![0f32; query.len()];
+        for (g, &(from, to)) in plan.groups.iter().enumerate() {
+            weights[from..to].fill(plan.idf[g]);
+            let run = plan.runs[g].clone();
+            let named = &self.postings[run.clone()];
+            let geo = &self.geo[run];
+            for (q, t) in (from..to).zip(&query[from..to]) {
+                let qd = entry_dir(t.entry);
+                for (&v, &dc) in named.iter().zip(geo) {
+                    let (d, c) = ((dc >> 8) as u8, dc as u8);
+                    let slot = &mut end[(v & RANK_MASK) as usize];
+                    hits[*slot as usize] = hit(q as u32, qd.wrapping_sub(d), c);
+                    *slot += 1;
+                }
+            }
+        }
+        for &(g, rank, d, c) in &plan.pending {
+            let (from, to) = plan.groups[g as usize];
+            for (q, t) in (from..to).zip(&query[from..to]) {
+                let slot = &mut end[rank as usize];
+                hits[*slot as usize] = hit(q as u32, entry_dir(t.entry).wrapping_sub(d), c);
+                *slot += 1;
+            }
+        }
+        end.pop();
+        RecordHits {
+            hits,
+            end,
+            weights,
+            records,
         }
     }
 
@@ -316,10 +507,13 @@ impl TripletIndex {
             if !self.offsets.is_empty() {
                 for k in 0..KEYS {
                     let list = self.offsets[k] as usize..self.offsets[k + 1] as usize;
-                    let dirs = &self.dirs[list.clone()];
-                    let cells = &self.cells[list.clone()];
-                    for ((&r, &d), &c) in self.postings[list].iter().zip(dirs).zip(cells) {
-                        f(entry(k as u32, d), r, c);
+                    let geo = &self.geo[list.clone()];
+                    for (&v, &dc) in self.postings[list].iter().zip(geo) {
+                        f(
+                            entry(k as u32, (dc >> 8) as u8),
+                            self.record_of(v),
+                            dc as u8,
+                        );
                     }
                 }
             }
@@ -429,6 +623,69 @@ mod tests {
         let mut at2 = Vec::new();
         index.lookup(&probe(&[entry(9, 2)]), 2, 100, |r, _, _, _, _| at2.push(r));
         assert_eq!(at2, vec![3]);
+    }
+
+    #[test]
+    fn hits_by_record_are_lookups_visits_grouped_by_record_in_order() {
+        // Few keys, so that records share them many times over; some
+        // records at another position, some keys still pending, one
+        // key held by nearly every record (weight 0, no hits).
+        let mut rng = crate::rng::Rng::new(3);
+        let mut index = TripletIndex::default();
+        let records = 400u32;
+        let mut add = |index: &mut TripletIndex, r: u32| {
+            let position = if r % 7 == 0 { 2 } else { 7 };
+            let mut mine: Vec<(u32, u8)> = (0..12)
+                .map(|_| {
+                    let k = (rng.next_u64() % 40) as u32;
+                    (entry(k, rng.next_u64() as u8), rng.next_u64() as u8)
+                })
+                .chain([(entry(99, 0), 0)])
+                .collect();
+            mine.sort_unstable();
+            index.add(r, position, &mine);
+        };
+        for r in 0..300 {
+            add(&mut index, r);
+        }
+        index.build();
+        for r in 300..records {
+            add(&mut index, r);
+        }
+        assert!(!index.pending.is_empty() && !index.postings.is_empty());
+        let mut query: Vec<ProbeTriplet> = (0..60u32)
+            .map(|i| ProbeTriplet {
+                entry: entry(i % 45, (i * 37) as u8),
+                x: 0.0,
+                y: 0.0,
+            })
+            .chain([ProbeTriplet {
+                entry: entry(99, 5),
+                x: 0.0,
+                y: 0.0,
+            }])
+            .collect();
+        query.sort_unstable_by_key(|t| t.entry);
+        for position in [7, 2, 5] {
+            let mut visits = Vec::new();
+            index.lookup(&query, position, records as usize, |r, q, rot, c, w| {
+                visits.push((r, q, rot, c, w))
+            });
+            // A stable sort by record: each record's hits in visit order.
+            visits.sort_by_key(|v| v.0);
+            let found = index.hits_by_record(&query, position, records as usize);
+            assert_eq!(found.end.len(), index.records_at(position).len());
+            let mut packed = Vec::new();
+            for (r, hits) in found.each() {
+                for &h in hits {
+                    let q = h >> 16;
+                    let w = found.weights[q as usize];
+                    packed.push((r, q, (h >> 8) as u8, h as u8, w));
+                }
+            }
+            assert_eq!(packed, visits, "position {position}");
+            assert!(position == 5 || visits.len() > 500, "{}", visits.len());
+        }
     }
 
     #[test]

@@ -206,7 +206,31 @@ fn save_and_load_through_a_file() {
         Gallery::load(&dir.path().join("missing")),
         Err(IdentError::Io { .. })
     ));
+    // Loading reads the file by sections; a damaged file is still named.
+    let good = g.to_bytes();
+    let load_of = |bytes: &[u8]| {
+        let p = dir.path().join("bad.scg");
+        std::fs::write(&p, bytes).unwrap();
+        Gallery::load(&p).unwrap_err().to_string()
+    };
+    let e = load_of(&good[..good.len() - 1]);
+    assert!(e.contains("truncated or padded"), "{e}");
+    let e = load_of(&[&good[..], &[0]].concat());
+    assert!(e.contains("truncated or padded"), "{e}");
+    let e = load_of(&good[..20]);
+    assert!(e.contains("shorter than the 48-byte header"), "{e}");
+    let mut altered = good.clone();
+    altered[HEADER_BYTES + 3] ^= 1;
+    let e = load_of(&altered);
+    assert!(e.contains("checksum"), "{e}");
+    let mut v2 = good;
+    v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let e = load_of(&v2);
+    assert!(e.contains("version 2"), "{e}");
 }
+
+/// The gallery file's header length.
+const HEADER_BYTES: usize = 48;
 
 #[test]
 fn candidate_preparation_scores_exactly_like_the_full_one() {
