@@ -9,6 +9,18 @@ with the FNMR its test checks beside them.
 """
 import re
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def replace_table(src, header, rows, where):
+    """The rows of the table that `header` opens, replaced; exits if absent."""
+    src, n = re.subn("(" + re.escape(header) + r"\n)(.*?)(\];)",
+                     lambda m: m.group(1) + rows + m.group(3), src, flags=re.S)
+    if n != 1:
+        sys.exit(f"{where}: `{header}` not found")
+    return src
 
 
 def main(path):
@@ -30,28 +42,25 @@ def main(path):
                     "0.03": "3e-4", "0.01": "1e-4", "0.003": "3e-5"}
         return exponent[percent]
 
-    calibration = "crates/fingerprint/src/matcher/calibration.rs"
-    src = open(calibration).read()
+    calibration = ROOT / "crates/fingerprint/src/matcher/calibration.rs"
+    src = calibration.read_text()
     rows = "".join(f"    ({fmr(p)}, {t}),\n" for p, t in thresholds)
-    src = re.sub(r"(pub const THRESHOLDS: \[\(f64, f32\); 8\] = \[\n)(.*?)(\];)",
-                 lambda m: m.group(1) + rows + m.group(3), src, flags=re.S)
-    open(calibration, "w").write(src)
+    src = replace_table(src, "pub const THRESHOLDS: [(f64, f32); 8] = [", rows, calibration)
+    calibration.write_text(src)
 
-    fusion = "crates/ident/src/fusion.rs"
-    src = open(fusion).read()
+    fusion = ROOT / "crates/ident/src/fusion.rs"
+    src = fusion.read_text()
     rows = "    (0.0, 0.0),\n" + "".join(f"    ({q}, {s}),\n" for q, s in genuine)
-    src = re.sub(r"(const GENUINE: \[\(f64, f64\); 20\] = \[\n)(.*?)(\];)",
-                 lambda m: m.group(1) + rows + m.group(3), src, flags=re.S)
+    src = replace_table(src, "const GENUINE: [(f64, f64); 20] = [", rows, fusion)
     rows = "    (1.0, 0.0),\n" + "".join(f"    ({q}, {s}),\n" for q, s in impostor)
-    src = re.sub(r"(const IMPOSTOR_LOW: \[\(f64, f64\); 6\] = \[\n)(.*?)(\];)",
-                 lambda m: m.group(1) + rows + m.group(3), src, flags=re.S)
+    src = replace_table(src, "const IMPOSTOR_LOW: [(f64, f64); 6] = [", rows, fusion)
     # The test that ties the tables to the calibration checks the FNMR
     # printed beside three of the thresholds.
     checks = ", ".join(f"({fmr(p)}, {float(fnmr[p]) / 100:.3f})" for p in ("10", "0.1", "0.01"))
     src, n = re.subn(r"for \(fmr, fnmr\) in \[[^\]]*\]", f"for (fmr, fnmr) in [{checks}]", src)
     if n != 1:
         sys.exit(f"{fusion}: the FNMR checks of tables_belong_to_the_calibrated_matcher not found")
-    open(fusion, "w").write(src)
+    fusion.write_text(src)
 
 
 if __name__ == "__main__":

@@ -18,22 +18,18 @@ fn shared_data() -> Option<PathBuf> {
     dir.join("iso19794-2/fvc2002").is_dir().then_some(dir)
 }
 
-/// (genuine pairs passing, genuine pairs, impostor pairs passing, impostor pairs).
-fn cross_rates(
-    data: &Path,
-    db: &str,
-    dpi: f64,
-    threshold: f32,
-    side: Side,
-) -> (usize, usize, usize, usize) {
+/// One FVC2002 B database: its samples, our extractions of its images and
+/// the other extractor's ISO templates of them, each read once.
+struct Database {
+    samples: Vec<eval::Sample>,
+    ours: Vec<Template>,
+    iso: Vec<Template>,
+}
+
+fn database(data: &Path, db: &str, dpi: f64) -> Database {
     let samples = eval::discover(&data.join("fvc2002").join(db)).expect("FVC folder lists");
     assert_eq!(samples.len(), 80, "{db}: expected 80 images");
-    let iso_of = |s: &eval::Sample| {
-        let name = format!("{}_{}.iso", s.finger, s.impression);
-        let path = data.join("iso19794-2/fvc2002").join(db).join(&name);
-        formats::load_template(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    };
-    let ours: Vec<Template> = samples
+    let ours = samples
         .par_iter()
         .map(|s| {
             let image = image_io::load_image(&s.path).expect("image loads");
@@ -46,26 +42,37 @@ fn cross_rates(
             .expect("extraction")
         })
         .collect();
-    let candidates: Vec<PreparedTemplate> = samples
+    let iso = samples
         .iter()
-        .zip(&ours)
-        .map(|(s, t)| match side {
-            Side::Iso => PreparedTemplate::candidate(&iso_of(s)),
-            Side::Ours | Side::IsoUnstretched => PreparedTemplate::candidate(t),
+        .map(|s| {
+            let name = format!("{}_{}.iso", s.finger, s.impression);
+            let path = data.join("iso19794-2/fvc2002").join(db).join(&name);
+            formats::load_template(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         })
         .collect();
-    samples
+    Database { samples, ours, iso }
+}
+
+/// (genuine pairs passing, genuine pairs, impostor pairs passing, impostor pairs).
+fn cross_rates(db: &Database, threshold: f32, side: Side) -> (usize, usize, usize, usize) {
+    let candidates: Vec<PreparedTemplate> = match side {
+        Side::Iso => db.iso.iter().map(PreparedTemplate::candidate).collect(),
+        Side::Ours | Side::IsoUnstretched => {
+            db.ours.iter().map(PreparedTemplate::candidate).collect()
+        }
+    };
+    db.samples
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
             let probe = match side {
-                Side::Iso | Side::Ours => Matcher::new(&iso_of(s)),
+                Side::Iso | Side::Ours => Matcher::new(&db.iso[i]),
                 Side::IsoUnstretched => {
-                    Matcher::new(&unstretch(&iso_of(s), ours[i].width, ours[i].height))
+                    Matcher::new(&unstretch(&db.iso[i], db.ours[i].width, db.ours[i].height))
                 }
             };
             let mut counts = (0, 0, 0, 0);
-            for (j, other) in samples.iter().enumerate() {
+            for (j, other) in db.samples.iter().enumerate() {
                 if j == i {
                     continue;
                 }
@@ -93,14 +100,15 @@ fn iso_templates_of_another_extractor_match_our_extractions() {
         return;
     };
     let threshold = calibration::threshold_for_fmr(1e-2);
-    for side in [Side::Iso, Side::Ours, Side::IsoUnstretched] {
-        for (db, dpi) in [
-            ("DB1_B", 500.0),
-            ("DB2_B", 569.0),
-            ("DB3_B", 500.0),
-            ("DB4_B", 500.0),
-        ] {
-            let (g, gn, i, n) = cross_rates(&data, db, dpi, threshold, side);
+    for (db, dpi) in [
+        ("DB1_B", 500.0),
+        ("DB2_B", 569.0),
+        ("DB3_B", 500.0),
+        ("DB4_B", 500.0),
+    ] {
+        let database = database(&data, db, dpi);
+        for side in [Side::Iso, Side::Ours, Side::IsoUnstretched] {
+            let (g, gn, i, n) = cross_rates(&database, threshold, side);
             let (genuine, impostor) = (g as f64 / gn as f64, i as f64 / n as f64);
             eprintln!(
                 "{db}, ISO probe against {}: at FMR 1 % ({threshold}) genuine pass {:.1} % ({g} of {gn}), impostor {:.2} % ({i} of {n})",

@@ -284,8 +284,8 @@ impl MasterFinger {
 
     /// One capture, with where each of its minutiae came from: the index
     /// of its master minutia (None for a spurious one) and its place on the
-    /// master finger, so that tests can tell which minutiae two captures
-    /// share.
+    /// master finger: the ground truth of which minutiae two captures share,
+    /// for tests and evaluation tools.
     pub fn impression_traced(&self, seed: u64, p: &ImpressionParams) -> (Template, Vec<Origin>) {
         let mut rng = Rng::new(mix(seed, 0x696d_7072));
         // Qualities draw from their own stream, so that they leave the

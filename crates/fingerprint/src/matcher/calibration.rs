@@ -55,9 +55,9 @@ mod tests {
         assert_eq!(threshold_for_fmr(1e-4), THRESHOLDS[6].1);
         let between = threshold_for_fmr(5e-4);
         assert!(between > THRESHOLDS[4].1 && between < THRESHOLDS[5].1);
-        let (t3, t4) = (THRESHOLDS[4].1, THRESHOLDS[5].1);
+        let (at_1e3, at_3e4) = (THRESHOLDS[4].1, THRESHOLDS[5].1);
         let middle = threshold_for_fmr((1e-3f64 * 3e-4).sqrt());
-        assert!((middle - (t3 + t4) / 2.0).abs() < 1e-3);
+        assert!((middle - (at_1e3 + at_3e4) / 2.0).abs() < 1e-3);
         assert_eq!(threshold_for_fmr(0.5), THRESHOLDS[0].1);
         assert_eq!(threshold_for_fmr(1e-9), THRESHOLDS[7].1);
     }
