@@ -129,7 +129,7 @@ fn main() {
     }
     let threshold = calibration::threshold_for_fmr(1e-4);
     println!(
-        "folder      misses(<{threshold:.2})  placed  right  wrong  repeated  minutiae   by quality 20-29 .. 90-99"
+        "folder      misses(<{threshold:.2})  placed  right  wrong  repeated  minutiae  q-AUC  by quality 20-29 .. 90-99"
     );
     for spec in specs {
         let (dir, dpi) = match spec.rsplit_once(':') {
@@ -213,6 +213,8 @@ fn main() {
         };
         let (mut misses, mut placed, mut right) = (0, 0, 0);
         let mut deciles = [(0usize, 0usize); 10];
+        // Per quality value: (repeated, not repeated), for the AUC.
+        let mut by_value = [(0u64, 0u64); 256];
         for &(i, j) in &ordered {
             let (score, fit) = compared[&(i, j)];
             let estimate = between(i, j);
@@ -253,21 +255,38 @@ fn main() {
                 let bin = &mut deciles[(m.quality as usize / 10).min(9)];
                 bin.0 += repeated as usize;
                 bin.1 += 1;
+                let v = &mut by_value[m.quality as usize];
+                v.0 += repeated as u64;
+                v.1 += !repeated as u64;
             }
         }
         let (rep, all) = deciles.iter().fold((0, 0), |s, d| (s.0 + d.0, s.1 + d.1));
         let mean_minutiae = templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f32
             / templates.len() as f32;
+        let auc = quality_auc(&by_value);
         let by_quality: Vec<String> = deciles[2..]
             .iter()
             .map(|&(r, n)| format!("{:.2}", r as f32 / n.max(1) as f32))
             .collect();
         println!(
-            "{:<11} {misses:>15}  {placed:>6}  {right:>5}  {:>5}  {:>8.3}  {mean_minutiae:>8.1}   {}",
+            "{:<11} {misses:>15}  {placed:>6}  {right:>5}  {:>5}  {:>8.3}  {mean_minutiae:>8.1}  {auc:.3}  {}",
             dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             placed - right,
             rep as f32 / all.max(1) as f32,
             by_quality.join(" ")
         );
     }
+}
+
+/// How well quality ranks repeated minutiae above unrepeated ones: the
+/// chance that a random repeated minutia has the higher quality (ties
+/// half), from counts per quality value. 0.5 says quality tells nothing.
+fn quality_auc(by_value: &[(u64, u64)]) -> f64 {
+    let (mut below, mut wins) = (0u64, 0.0f64);
+    for &(rep, not) in by_value {
+        wins += rep as f64 * (below as f64 + 0.5 * not as f64);
+        below += not;
+    }
+    let (r, n): (u64, u64) = by_value.iter().fold((0, 0), |s, v| (s.0 + v.0, s.1 + v.1));
+    wins / (r as f64 * n as f64).max(1.0)
 }

@@ -91,7 +91,7 @@ impl Canvas {
     }
 }
 
-/// Write `01-input.png` ... `08-minutiae.png` into `dir` (created if needed);
+/// Write `01-input.png` ... `09-minutiae.png` into `dir` (created if needed);
 /// returns the paths written.
 pub fn write_stages(stages: &Stages, dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -156,8 +156,23 @@ pub fn write_stages(stages: &Stages, dir: &Path) -> std::io::Result<Vec<std::pat
         .map(|v| (128.0 - v / max * 127.0).clamp(0.0, 255.0) as u8);
     save("05-enhanced.png", Canvas::from_grey(&enhanced, 1.0))?;
 
+    // Clarity: green where the ridge model explains the image, red where
+    // the filter had to invent the ridges (minutiae there count less).
+    let mut clarity = Canvas::from_grey(&stages.image, 0.5);
+    for y in 0..h {
+        for x in 0..w {
+            if in_mask(x, y) {
+                let c = stages.clarity.get(x / BLOCK, y / BLOCK);
+                let p = &mut clarity.pixels[y * w + x];
+                let (r, g) = ((255.0 * (1.0 - c)) as u8, (255.0 * c) as u8);
+                *p = [p[0] / 2 + r / 2, p[1] / 2 + g / 2, p[2] / 2];
+            }
+        }
+    }
+    save("06-clarity.png", clarity)?;
+
     let binary = stages.binary.map(|r| if r { 0u8 } else { 255 });
-    save("06-binary.png", Canvas::from_grey(&binary, 1.0))?;
+    save("07-binary.png", Canvas::from_grey(&binary, 1.0))?;
 
     let mut skel = Canvas::from_grey(&binary, 0.15);
     for (i, &s) in stages.skeleton.data.iter().enumerate() {
@@ -165,7 +180,7 @@ pub fn write_stages(stages: &Stages, dir: &Path) -> std::io::Result<Vec<std::pat
             skel.pixels[i] = [0, 0, 0];
         }
     }
-    save("07-skeleton.png", skel)?;
+    save("08-skeleton.png", skel)?;
 
     let mut minutiae = Canvas::from_grey(&stages.image, 0.4);
     for r in stages.graph.ridges.iter().filter(|r| !r.removed) {
@@ -176,7 +191,7 @@ pub fn write_stages(stages: &Stages, dir: &Path) -> std::io::Result<Vec<std::pat
     for m in &stages.template.minutiae {
         minutiae.minutia(m, 0.0, kind_colour(m.kind));
     }
-    save("08-minutiae.png", minutiae)?;
+    save("09-minutiae.png", minutiae)?;
     Ok(written)
 }
 

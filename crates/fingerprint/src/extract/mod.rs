@@ -4,14 +4,17 @@
 //! 2. `segment`: foreground mask per 8x8 block;
 //! 3. `orientation`: ridge orientation and coherence per block;
 //! 4. `frequency`: ridge period per block;
-//! 5. `enhance`: oriented band-pass filtering (separable Gabor);
+//! 5. `enhance`: oriented band-pass filtering (separable Gabor), and
+//!    `clarity`: how much of the image that ridge model explains per block;
 //! 6. `skeleton`: binarisation, speck removal, thinning;
 //! 7. `graph` + `minutiae`: skeleton graph, false-structure removal,
-//!    minutiae with direction and quality.
+//!    minutiae with direction and quality (from orientation coherence,
+//!    ridge clarity and distance to the print's edge).
 //!
 //! `extract_stages` keeps every intermediate result so that `dump` can
 //! draw what the engine saw at each step.
 
+pub mod clarity;
 pub mod enhance;
 pub mod frequency;
 pub mod graph;
@@ -53,6 +56,8 @@ pub struct Stages {
     pub field: OrientationField,
     pub period: Grid<f32>,
     pub enhanced: Grid<f32>,
+    /// Per block, in [0, 1].
+    pub clarity: Grid<f32>,
     pub binary: Grid<bool>,
     pub skeleton: Grid<bool>,
     /// Skeleton graph after false-structure removal.
@@ -116,13 +121,14 @@ pub fn extract_stages(
     let period = frequency::ridge_period(&inverted, &field, &mask);
     let region = segment::dilate(&mask);
     let enhanced = enhance::enhance(&inverted, &field, &period, &region);
+    let clarity = clarity::ridge_clarity(&inverted, &enhanced, &mask);
     let binary = skeleton::binarise(&enhanced, &mask);
     let skeleton = skeleton::thin(&binary);
     let mut graph = graph::SkeletonGraph::build(&skeleton);
     minutiae::remove_false_structures(&mut graph);
     let mut candidates = minutiae::candidates(&graph, &field);
     minutiae::remove_gaps(&mut candidates);
-    let found: Vec<Minutia> = minutiae::finish(&candidates, &field, &border);
+    let found: Vec<Minutia> = minutiae::finish(&candidates, &field, &border, &clarity);
     let template = Template {
         width: image.width.min(u16::MAX as usize) as u16,
         height: image.height.min(u16::MAX as usize) as u16,
@@ -135,6 +141,7 @@ pub fn extract_stages(
         field,
         period,
         enhanced,
+        clarity,
         binary,
         skeleton,
         graph,

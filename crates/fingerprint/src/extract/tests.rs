@@ -4,6 +4,7 @@
 use std::f32::consts::PI;
 
 use super::grid::Grid;
+use super::segment::BLOCK as BLOCK_SIDE;
 use super::*;
 use crate::synthetic::{Pattern, Singularity};
 use crate::MinutiaKind;
@@ -244,4 +245,46 @@ fn a_hair_on_a_ridge_goes_but_a_ridge_one_period_long_stays() {
     // About a period (9 px here): a real short ridge branching off, a
     // bifurcation and an ending another impression repeats.
     assert_eq!(degrees_with_branch(11), vec![3, 1, 1, 1]);
+}
+
+#[test]
+fn dots_over_the_ridges_lower_the_clarity_there() {
+    let pattern = Pattern::straight(320, 320, 9.0, 0.4);
+    let mut pixels = pattern.render();
+    // Ink dots (radius 2, about one per 10x10 pixels) on the left half
+    // only, as a dry finger's pores print.
+    const DOTS: usize = 500;
+    let mut seed = 12345u32;
+    let mut next = |n: u32| {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 8) % n
+    };
+    for _ in 0..DOTS {
+        let (cx, cy) = (20 + next(140) as isize, 20 + next(280) as isize);
+        for dy in -2..=2isize {
+            for dx in -2..=2isize {
+                if dx * dx + dy * dy <= 4 {
+                    pixels[((cy + dy) * 320 + cx + dx) as usize] = 0;
+                }
+            }
+        }
+    }
+    let clean = stages_of(&pattern);
+    let dotted = extract_stages(&pixels, 320, 320, 500.0).unwrap();
+    let block = |s: &Stages, x: usize, y: usize| s.clarity.get(x / BLOCK_SIDE, y / BLOCK_SIDE);
+    let (left, right) = ((100, 160), (230, 160));
+    assert!(
+        block(&clean, left.0, left.1) > 0.85,
+        "a clean wave is explained"
+    );
+    assert!(
+        block(&dotted, right.0, right.1) > 0.85,
+        "the clean half stays clear"
+    );
+    let spoiled = block(&dotted, left.0, left.1);
+    assert!(
+        spoiled < block(&clean, left.0, left.1) - 0.1,
+        "dotted half's clarity {spoiled} vs {}",
+        block(&clean, left.0, left.1)
+    );
 }

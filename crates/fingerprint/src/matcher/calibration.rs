@@ -11,14 +11,14 @@
 
 /// (false match rate, lowest score that keeps to it).
 pub const THRESHOLDS: [(f64, f32); 8] = [
-    (1e-1, 5.22),
-    (3e-2, 6.80),
-    (1e-2, 8.41),
-    (3e-3, 10.41),
-    (1e-3, 12.43),
-    (3e-4, 14.90),
-    (1e-4, 16.82),
-    (3e-5, 19.30),
+    (1e-1, 5.42),
+    (3e-2, 7.05),
+    (1e-2, 8.78),
+    (3e-3, 11.01),
+    (1e-3, 12.95),
+    (3e-4, 15.87),
+    (1e-4, 17.65),
+    (3e-5, 20.87),
 ];
 
 /// Score threshold for a target false-match rate, interpolated in log(FMR)
