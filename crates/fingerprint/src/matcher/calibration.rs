@@ -11,14 +11,14 @@
 
 /// (false match rate, lowest score that keeps to it).
 pub const THRESHOLDS: [(f64, f32); 8] = [
-    (1e-1, 5.42),
-    (3e-2, 7.05),
-    (1e-2, 8.78),
-    (3e-3, 11.01),
-    (1e-3, 12.95),
-    (3e-4, 15.87),
-    (1e-4, 17.65),
-    (3e-5, 20.87),
+    (1e-1, 4.89),
+    (3e-2, 6.74),
+    (1e-2, 8.67),
+    (3e-3, 11.08),
+    (1e-3, 13.43),
+    (3e-4, 16.49),
+    (1e-4, 19.53),
+    (3e-5, 22.19),
 ];
 
 /// Score threshold for a target false-match rate, interpolated in log(FMR)
