@@ -23,6 +23,9 @@
 //! searches scan; once it outgrows a quarter of the index (and a floor, so
 //! small galleries never pay for the table of 2^22 offsets) the index is
 //! rebuilt by a counting sort, which keeps enrolment amortised O(1) per key.
+//! Within a list, a record's postings ascend by direction and cell, so a
+//! list is ascending as (posting, direction, cell): the form a gallery
+//! file holds it in and a load checks ([`file`]), with no build.
 
 use std::ops::Range;
 
@@ -81,6 +84,7 @@ impl RecordHits<'_> {
 }
 
 #[derive(Clone, Debug, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct TripletIndex {
     /// Records holding key k: `postings[offsets[k]..offsets[k + 1]]`,
     /// each `position << RANK_BITS | rank` ([`posting`]), ascending (empty
@@ -141,8 +145,10 @@ impl TripletIndex {
 
     /// The index of records whose entries are `keys[start[r]..start[r + 1]]`
     /// (with their cells at the same places in `cells`) and positions
-    /// `positions[r]` (a loaded gallery), built directly: no pending list
-    /// on the way.
+    /// `positions[r]`, built directly: no pending list on the way (what
+    /// loading a version-3 file did; the reference for
+    /// [`Self::from_file`]).
+    #[cfg(test)]
     pub fn from_record_keys(start: &[usize], keys: &[u32], cells: &[u8], positions: &[u8]) -> Self {
         let records = start.len().saturating_sub(1);
         debug_assert_eq!(records, positions.len());
@@ -164,30 +170,6 @@ impl TripletIndex {
             return index;
         }
         Self::table(start, keys.len(), &|i| keys[i], cells, positions.to_vec())
-    }
-
-    /// As [`Self::from_record_keys`], the entries given as little-endian
-    /// bytes (a gallery file's), read in place rather than copied.
-    pub fn from_record_key_bytes(
-        start: &[usize],
-        bytes: &[u8],
-        cells: &[u8],
-        positions: &[u8],
-    ) -> Self {
-        let key_at = |i: usize| {
-            u32::from_le_bytes([
-                bytes[4 * i],
-                bytes[4 * i + 1],
-                bytes[4 * i + 2],
-                bytes[4 * i + 3],
-            ])
-        };
-        let n = bytes.len() / 4;
-        if n <= PENDING_FLOOR {
-            let keys: Vec<u32> = (0..n).map(key_at).collect();
-            return Self::from_record_keys(start, &keys, cells, positions);
-        }
-        Self::table(start, n, &key_at, cells, positions.to_vec())
     }
 
     /// The table of records' entries (`key_at(i)` for i in
@@ -296,6 +278,17 @@ impl TripletIndex {
         let start: Vec<usize> = start.iter().map(|&s| s as usize).collect();
         let positions = std::mem::take(&mut self.positions);
         *self = Self::table(&start, keys.len(), &|i| keys[i], &cells, positions);
+    }
+
+    /// Whether the keys are in the table (else all pending).
+    #[cfg(test)]
+    pub fn is_table(&self) -> bool {
+        !self.offsets.is_empty()
+    }
+
+    #[cfg(test)]
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
     }
 
     /// Bytes of the offsets table once built (independent of gallery size).
@@ -539,5 +532,8 @@ impl TripletIndex {
     }
 }
 
+mod file;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use file::{file_postings, LEFT_OUT};
