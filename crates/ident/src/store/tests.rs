@@ -105,6 +105,18 @@ fn a_small_index_reads_back_as_the_pending_list_a_version_3_load_made() {
     assert_eq!(back.to_bytes(), bytes);
     // The directory names only keys with postings: no 16 MiB table.
     assert!(bytes.len() < 1 << 20, "{} bytes", bytes.len());
+    // An empty gallery, and one whose subjects were all removed.
+    let mut gone = g;
+    for s in [0, 2, 3, 4, 5] {
+        assert!(gone.remove(s));
+    }
+    for empty in [Gallery::new(), gone] {
+        let bytes = empty.to_bytes();
+        assert_eq!(bytes.len(), HEADER);
+        let back = Gallery::from_bytes(&bytes).unwrap();
+        assert_eq!((back.subjects(), back.fingers()), (0, 0));
+        assert!(back.filter_only(&tenprint(1, 1), 5).unwrap().is_empty());
+    }
 }
 
 #[test]
