@@ -271,8 +271,9 @@ impl TripletIndex {
             by_position[p as usize].push(r as u32);
         }
         let record_of = |v: u32| by_position[(v >> RANK_BITS) as usize][(v & RANK_MASK) as usize];
-        // Key order, and within a key (record, geo) order, leaves each
-        // record's entries ascending once grouped by record.
+        // Keys ascending, and within a key each record's postings by
+        // direction and cell: grouped by record (stably), each record's
+        // entries come out ascending by (entry, cell).
         let mut start = vec![0usize; positions.len() + 1];
         for &v in postings {
             start[record_of(v) as usize + 1] += 1;
