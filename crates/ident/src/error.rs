@@ -16,6 +16,20 @@ pub enum IdentError {
     },
     #[error("gallery file is corrupt: {0}")]
     Corrupt(String),
-    #[error("gallery file has format version {found}; this build reads version {expected}")]
+    #[error("{}", version_message(*found, *expected))]
     Version { found: u32, expected: u32 },
+}
+
+fn version_message(found: u32, expected: u32) -> String {
+    if found < expected {
+        format!(
+            "gallery file has format version {found}; this build reads version {expected} only: \
+             rebuild the gallery from its templates (older files are not converted)"
+        )
+    } else {
+        format!(
+            "gallery file has format version {found}; this build reads version {expected} only: \
+             the file was written by a newer build"
+        )
+    }
 }
