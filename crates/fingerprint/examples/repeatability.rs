@@ -131,6 +131,9 @@ fn main() {
     println!(
         "folder      misses(<{threshold:.2})  placed  right  wrong  repeated  minutiae  q-AUC  by quality 20-29 .. 90-99"
     );
+    let specs_count = specs.len();
+    // Every folder's placed pairs, unplaced pairs and genuine scores.
+    let mut pooled: (Vec<(usize, usize, f32)>, usize, Vec<f32>) = Default::default();
     for spec in specs {
         let (dir, dpi) = match spec.rsplit_once(':') {
             Some((d, p)) if p.parse::<f64>().is_ok() => (PathBuf::from(d), p.parse().unwrap()),
@@ -215,6 +218,10 @@ fn main() {
         let mut deciles = [(0usize, 0usize); 10];
         // Per quality value: (repeated, not repeated), for the AUC.
         let mut by_value = [(0u64, 0u64); 256];
+        // Per placed genuine pair (i < j): minutiae of i that j repeats,
+        // of i in the common area, and the score; pairs never placed.
+        let mut per_pair: Vec<(usize, usize, f32)> = Vec::new();
+        let mut unplaced = 0;
         for &(i, j) in &ordered {
             let (score, fit) = compared[&(i, j)];
             let estimate = between(i, j);
@@ -235,8 +242,12 @@ fn main() {
                     right += agrees as usize;
                 }
             }
-            let Some(e) = estimate else { continue };
+            let Some(e) = estimate else {
+                unplaced += (i < j) as usize;
+                continue;
+            };
             let (a, b) = (&templates[i], &templates[j]);
+            let (mut pair_repeated, mut pair_common) = (0usize, 0usize);
             for (k, m) in a.minutiae.iter().enumerate() {
                 let p = e.apply(place(a, k));
                 let mut near = f32::INFINITY;
@@ -252,12 +263,17 @@ fn main() {
                 if near > COMMON_AREA {
                     continue;
                 }
+                pair_common += 1;
+                pair_repeated += repeated as usize;
                 let bin = &mut deciles[(m.quality as usize / 10).min(9)];
                 bin.0 += repeated as usize;
                 bin.1 += 1;
                 let v = &mut by_value[m.quality as usize];
                 v.0 += repeated as u64;
                 v.1 += !repeated as u64;
+            }
+            if i < j {
+                per_pair.push((pair_repeated, pair_common, score));
             }
         }
         let (rep, all) = deciles.iter().fold((0, 0), |s, d| (s.0 + d.0, s.1 + d.1));
@@ -275,7 +291,70 @@ fn main() {
             rep as f32 / all.max(1) as f32,
             by_quality.join(" ")
         );
+        let mut genuine: Vec<f32> = ordered
+            .iter()
+            .filter(|&&(i, j)| i < j)
+            .map(|p| compared[p].0)
+            .collect();
+        genuine.sort_by(f32::total_cmp);
+        pair_lines(&per_pair, unplaced, &genuine);
+        pooled.0.extend(per_pair);
+        pooled.1 += unplaced;
+        pooled.2.extend(genuine);
     }
+    if specs_count > 1 {
+        println!("all folders");
+        pooled.2.sort_by(f32::total_cmp);
+        pair_lines(&pooled.0, pooled.1, &pooled.2);
+    }
+}
+
+/// Per genuine pair, what the synthetic generator's "common minutiae"
+/// (`crates/ident/examples/mate_misses.rs`) is compared with: quantiles of
+/// the minutiae one impression repeats of the other, and of those in the
+/// common area, and the repeated counts of the lowest-scoring pairs.
+fn pair_lines(per_pair: &[(usize, usize, f32)], unplaced: usize, genuine: &[f32]) {
+    let low: Vec<String> = [0.005, 0.01, 0.02, 0.05, 0.1, 0.5]
+        .iter()
+        .filter_map(|&p| {
+            let k = ((genuine.len().max(1) - 1) as f32 * p).round() as usize;
+            genuine.get(k).map(|s| format!("p{} {s:.1}", p * 100.0))
+        })
+        .collect();
+    println!(
+        "  genuine scores ({} pairs): {}",
+        genuine.len(),
+        low.join(", ")
+    );
+    let quantiles = |mut v: Vec<usize>| -> String {
+        v.sort_unstable();
+        let q = |p: f32| {
+            v.get(((v.len().max(1) - 1) as f32 * p).round() as usize)
+                .copied()
+        };
+        [0.0, 0.01, 0.02, 0.05, 0.1, 0.5]
+            .iter()
+            .map(|&p| q(p).map_or("-".into(), |x| x.to_string()))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    println!(
+        "  pairs placed {} (not placed {unplaced}); per pair min / p1 / p2 / p5 / p10 / median: repeated {}; in the common area {}",
+        per_pair.len(),
+        quantiles(per_pair.iter().map(|p| p.0).collect()),
+        quantiles(per_pair.iter().map(|p| p.1).collect())
+    );
+    let mut low: Vec<&(usize, usize, f32)> = per_pair.iter().collect();
+    low.sort_by(|a, b| a.2.total_cmp(&b.2));
+    let shown: Vec<String> = low
+        .iter()
+        .take(8)
+        .map(|p| format!("{:.1}: {}/{}", p.2, p.0, p.1))
+        .collect();
+    println!(
+        "  lowest scores (score: repeated/common area) {}",
+        shown.join(", ")
+    );
 }
 
 /// How well quality ranks repeated minutiae above unrepeated ones: the

@@ -291,47 +291,17 @@ impl MasterFinger {
         // Qualities draw from their own stream, so that they leave the
         // rest of the capture as it was before they were modelled.
         let mut quality_rng = Rng::new(mix(seed, 0x7175_616c));
-        let bad = rng.chance(p.bad_capture);
-        let quality = if bad {
-            0.0
-        } else {
-            (self.skin + rng.normal() * 0.15).clamp(0.0, 1.0)
-        };
-        // Where the finger touched the sensor, and how much of it.
-        let contact = (
-            self.centre.0 + rng.normal() * p.centre_sigma,
-            self.centre.1 + rng.normal() * p.centre_sigma,
-        );
-        let scale = rng.range(0.85, 1.1);
-        let axes = (p.contact_axes.0 * scale, p.contact_axes.1 * scale);
-        let rotation = (rng.normal() * p.rotation_sigma).clamp(-0.8, 0.8);
+        let drawn = self.draw_conditions(&mut rng, p);
+        let CaptureConditions {
+            bad,
+            quality,
+            contact,
+            axes,
+            rotation,
+            ..
+        } = drawn;
         let (cos, sin) = (rotation.cos(), rotation.sin());
-        // Smooth random displacement field, strongest at the contact border.
-        let waves: Vec<(f32, f32, f32, f32)> = (0..4)
-            .map(|_| {
-                let (angle, length) = (rng.range(0.0, 2.0 * PI), rng.range(250.0, 500.0));
-                let k = 2.0 * PI / length;
-                (
-                    k * angle.cos(),
-                    k * angle.sin(),
-                    rng.range(0.0, 2.0 * PI),
-                    rng.normal(),
-                )
-            })
-            .collect();
-        let displacement = |x: f32, y: f32, r: f32| {
-            let (mut dx, mut dy) = (0.0, 0.0);
-            for (i, &(kx, ky, phase, a)) in waves.iter().enumerate() {
-                let s = a * (kx * x + ky * y + phase).sin();
-                if i % 2 == 0 {
-                    dx += s;
-                } else {
-                    dy += s;
-                }
-            }
-            let strength = p.distortion * (0.4 + 1.2 * (1.0 - quality)) * r * r;
-            (dx * strength, dy * strength)
-        };
+        let displacement = |x: f32, y: f32, r: f32| drawn.displacement_at(x, y, r, p);
         let miss = if bad {
             0.5
         } else {
@@ -444,6 +414,101 @@ impl MasterFinger {
     }
 }
 
+impl MasterFinger {
+    /// What the capture `seed` draws before any minutia: whether it went
+    /// badly, its quality, where and how much of the finger touched the
+    /// sensor, the rotation and the elastic distortion field. The same
+    /// draws `impression_traced` makes, for evaluation tools that ask why
+    /// two captures of a finger do or do not match.
+    pub fn capture_conditions(&self, seed: u64, p: &ImpressionParams) -> CaptureConditions {
+        self.draw_conditions(&mut Rng::new(mix(seed, 0x696d_7072)), p)
+    }
+
+    fn draw_conditions(&self, rng: &mut Rng, p: &ImpressionParams) -> CaptureConditions {
+        let bad = rng.chance(p.bad_capture);
+        let quality = if bad {
+            0.0
+        } else {
+            (self.skin + rng.normal() * 0.15).clamp(0.0, 1.0)
+        };
+        // Where the finger touched the sensor, and how much of it.
+        let contact = (
+            self.centre.0 + rng.normal() * p.centre_sigma,
+            self.centre.1 + rng.normal() * p.centre_sigma,
+        );
+        let scale = rng.range(0.85, 1.1);
+        let axes = (p.contact_axes.0 * scale, p.contact_axes.1 * scale);
+        let rotation = (rng.normal() * p.rotation_sigma).clamp(-0.8, 0.8);
+        // Smooth random displacement field, strongest at the contact border.
+        let waves: Vec<(f32, f32, f32, f32)> = (0..4)
+            .map(|_| {
+                let (angle, length) = (rng.range(0.0, 2.0 * PI), rng.range(250.0, 500.0));
+                let k = 2.0 * PI / length;
+                (
+                    k * angle.cos(),
+                    k * angle.sin(),
+                    rng.range(0.0, 2.0 * PI),
+                    rng.normal(),
+                )
+            })
+            .collect();
+        CaptureConditions {
+            bad,
+            quality,
+            contact,
+            axes,
+            rotation,
+            waves,
+        }
+    }
+}
+
+/// The conditions of one capture (see [`MasterFinger::capture_conditions`]).
+#[derive(Clone, Debug)]
+pub struct CaptureConditions {
+    /// A capture that went badly (half the minutiae missed, worst noise).
+    pub bad: bool,
+    /// Capture quality, 0 (worst) to 1.
+    pub quality: f32,
+    /// Centre and semi-axes of the contact ellipse, master coordinates.
+    pub contact: (f32, f32),
+    pub axes: (f32, f32),
+    /// The finger's rotation on the sensor, radians.
+    pub rotation: f32,
+    /// The displacement field's waves (kx, ky, phase, amplitude).
+    waves: Vec<(f32, f32, f32, f32)>,
+}
+
+impl CaptureConditions {
+    /// Where a master point lies in the contact ellipse: 0 at its centre,
+    /// 1 on its border.
+    pub fn contact_radius(&self, (x, y): (f32, f32)) -> f32 {
+        (((x - self.contact.0) / self.axes.0).powi(2)
+            + ((y - self.contact.1) / self.axes.1).powi(2))
+        .sqrt()
+    }
+
+    /// The elastic displacement (px) this capture gives the master point
+    /// `(x, y)`, before position noise.
+    pub fn displacement(&self, (x, y): (f32, f32), p: &ImpressionParams) -> (f32, f32) {
+        self.displacement_at(x, y, self.contact_radius((x, y)), p)
+    }
+
+    fn displacement_at(&self, x: f32, y: f32, r: f32, p: &ImpressionParams) -> (f32, f32) {
+        let (mut dx, mut dy) = (0.0, 0.0);
+        for (i, &(kx, ky, phase, a)) in self.waves.iter().enumerate() {
+            let s = a * (kx * x + ky * y + phase).sin();
+            if i % 2 == 0 {
+                dx += s;
+            } else {
+                dy += s;
+            }
+        }
+        let strength = p.distortion * (0.4 + 1.2 * (1.0 - self.quality)) * r * r;
+        (dx * strength, dy * strength)
+    }
+}
+
 /// Where a capture's minutia came from (see `impression_traced`).
 #[derive(Clone, Copy, Debug)]
 pub struct Origin {
@@ -540,16 +605,20 @@ pub fn capture(
             let master = master_for(subject_seed, p);
             (
                 p,
-                master.impression_with(
-                    mix(
-                        subject_seed ^ encounter.rotate_left(17),
-                        p.code() as u64 + 100,
-                    ),
-                    params,
-                ),
+                master.impression_with(capture_seed(subject_seed, encounter, p), params),
             )
         })
         .collect()
+}
+
+/// The impression seed [`capture`] uses for one finger of one encounter
+/// (with [`master_for`], what `impression_traced` needs to say which
+/// minutiae two captures share).
+pub fn capture_seed(subject_seed: u64, encounter: u64, position: FingerPosition) -> u64 {
+    mix(
+        subject_seed ^ encounter.rotate_left(17),
+        position.code() as u64 + 100,
+    )
 }
 
 #[cfg(test)]
@@ -564,6 +633,31 @@ mod tests {
         assert_eq!(a.impression(1), b.impression(1));
         assert_ne!(a.impression(1), a.impression(2));
         assert_ne!(a.minutiae, MasterFinger::generate(43).minutiae);
+    }
+
+    #[test]
+    fn capture_conditions_are_the_impressions_draws() {
+        // Every master minutia a capture shows lies in its contact area and
+        // turned by its rotation (up to the angle noise).
+        let p = ImpressionParams::default();
+        let (mut turned, mut seen) = (0, 0);
+        for s in 0..100 {
+            let master = MasterFinger::generate(s);
+            let (t, origins) = master.impression_traced(s + 500, &p);
+            let c = master.capture_conditions(s + 500, &p);
+            assert!((0.0..=1.0).contains(&c.quality) && c.rotation.abs() <= 0.8);
+            for (m, o) in t.minutiae.iter().zip(&origins) {
+                let Some(i) = o.master else { continue };
+                seen += 1;
+                assert!(c.contact_radius(o.at) <= 1.0);
+                let d =
+                    (m.direction - master.minutiae[i].direction - c.rotation).rem_euclid(2.0 * PI);
+                turned += usize::from(d.min(2.0 * PI - d) < 0.3);
+                let (dx, dy) = c.displacement(o.at, &p);
+                assert!(dx.hypot(dy) < 4.0 * 2.0 * p.distortion * 1.6, "{dx} {dy}");
+            }
+        }
+        assert!(turned * 100 >= seen * 98, "{turned} of {seen}");
     }
 
     #[test]
