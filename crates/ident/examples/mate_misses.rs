@@ -499,98 +499,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bad as f64 / (2 * f.len()).max(1) as f64 * 100.0,
             with_bad as f64 / set.len().max(1) as f64 * 100.0
         );
-        println!(
-            "{}",
-            quantiles(
-                "  common minutiae",
-                f.iter().map(|f| f.common as f32).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  repeated (FVC's count)",
-                f.iter().map(|f| f.repeated as f32).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  common among enrolled centres",
-                f.iter().map(|f| f.common_centres as f32).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  shared triplet keys",
-                f.iter().map(|f| f.shared_keys as f32).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  shared keys, better finger",
-                set.iter()
-                    .map(|x| x.fingers.iter().map(|f| f.shared_keys).max().unwrap_or(0) as f32)
-                    .collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  common, better finger of the two",
-                set.iter()
-                    .map(|x| x.fingers.iter().map(|f| f.common).max().unwrap_or(0) as f32)
-                    .collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles("  matcher score", f.iter().map(|f| f.score).collect())
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  capture quality (worse of two)",
-                f.iter().map(|f| f.quality.0.min(f.quality.1)).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  contact overlap %",
-                f.iter().map(|f| f.overlap * 100.0).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  master minutiae in overlap",
-                f.iter().map(|f| f.in_overlap as f32).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  |rotation| degrees",
-                f.iter().map(|f| f.rotation.abs()).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  rel. distortion rms px",
-                f.iter().map(|f| f.distortion_rms).collect()
-            )
-        );
-        println!(
-            "{}",
-            quantiles(
-                "  rel. distortion max px",
-                f.iter().map(|f| f.distortion_max).collect()
-            )
-        );
+        // Per finger, then per search (its better finger), then per finger.
+        type Of = fn(&Finger) -> f32;
+        let evidence: [(&str, Of); 4] = [
+            ("  common minutiae", |f| f.common as f32),
+            ("  repeated (FVC's count)", |f| f.repeated as f32),
+            ("  common among enrolled centres", |f| {
+                f.common_centres as f32
+            }),
+            ("  shared triplet keys", |f| f.shared_keys as f32),
+        ];
+        let better: [(&str, Of); 2] = [
+            ("  shared keys, better finger", |f| f.shared_keys as f32),
+            ("  common, better finger of the two", |f| f.common as f32),
+        ];
+        let conditions: [(&str, Of); 7] = [
+            ("  matcher score", |f| f.score),
+            ("  capture quality (worse of two)", |f| {
+                f.quality.0.min(f.quality.1)
+            }),
+            ("  contact overlap %", |f| f.overlap * 100.0),
+            ("  master minutiae in overlap", |f| f.in_overlap as f32),
+            ("  |rotation| degrees", |f| f.rotation.abs()),
+            ("  rel. distortion rms px", |f| f.distortion_rms),
+            ("  rel. distortion max px", |f| f.distortion_max),
+        ];
+        for (label, of) in evidence {
+            println!("{}", quantiles(label, f.iter().map(of).collect()));
+        }
+        for (label, of) in better {
+            let best = |x: &&Search| x.fingers.iter().map(of).fold(0.0, f32::max);
+            println!("{}", quantiles(label, set.iter().map(best).collect()));
+        }
+        for (label, of) in conditions {
+            println!("{}", quantiles(label, f.iter().map(of).collect()));
+        }
     }
     // The low tail of genuine scores, to set beside FVC2002's (the
     // fingerprint crate's `repeatability` example prints them).
