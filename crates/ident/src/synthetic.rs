@@ -309,9 +309,7 @@ impl MasterFinger {
         };
         // Poor captures are noisier as well as sparser.
         let noise = 0.5 + 0.7 * (1.0 - quality);
-        let in_contact = |x: f32, y: f32| {
-            (((x - contact.0) / axes.0).powi(2) + ((y - contact.1) / axes.1).powi(2)).sqrt()
-        };
+        let in_contact = |x: f32, y: f32| drawn.contact_radius((x, y));
         // (x, y, direction, kind, quality, origin) in master coordinates,
         // sub-pixel.
         let mut seen: Vec<(f32, f32, f32, MinutiaKind, u8, Origin)> = Vec::new();
