@@ -71,9 +71,12 @@ const IMPOSTOR_LOW: [(f64, f64); 6] = [
     (0.2, 3.87),
 ];
 
-/// A finger's LLR never goes below this: a genuine comparison fails (scores
-/// under the 10 % FMR threshold) about 2.5 % of the time against 90 % for
-/// impostors, so a failed finger is ln(0.025 / 0.9) of evidence, not a veto.
+/// A finger's LLR never goes below this: a failed finger (a score under
+/// the 10 % FMR threshold) is bounded evidence, not a veto. Set when about
+/// 2.5 % of genuine comparisons failed against 90 % of impostors
+/// (ln(0.025 / 0.9)). With the current matcher 0.9 % fail (calibration
+/// table; the same reckoning gives -4.6), and the tables' own LLR at the
+/// lowest scores is about -3.4 (`mate_misses` example), just above it.
 pub const LLR_FLOOR: f64 = -3.6;
 /// Nor above this (about the evidence of a score FMR 10^-10 would allow):
 /// the impostor tail is extrapolated beyond the measured 3·10^-5.

@@ -247,7 +247,7 @@ pub fn remove_gaps(candidates: &mut Vec<Candidate>) {
 
 /// Ridge clarity ([`super::clarity`]) from which an area counts as clean:
 /// three quarters of the image explained by the ridge model (the median
-/// block of the FVC2002 prints is at 0.73-0.87). Under it quality falls
+/// clarity at a minutia of the FVC2002 B prints is 0.73-0.87 per DB). Under it quality falls
 /// with the square of clarity, so a minutia where the filter had to invent
 /// half the ridges counts less than half as much.
 const CLEAR_RIDGES: f32 = 0.75;
