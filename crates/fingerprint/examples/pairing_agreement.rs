@@ -12,7 +12,8 @@
 //!   such segments whose counts agree exactly and to within one.
 //!
 //! It prints the means per group; with `--lines`, one line per comparison
-//! (`DB GENUINE SCORE PAIRS FLOW FLOW_POINTS SEGMENTS RC_EXACT RC_NEAR A B`)
+//! (`DB GENUINE SCORE PAIRS CONFIRMED CYCLE_EDGES OVERLAP_A OVERLAP_B FLOW
+//! FLOW_POINTS SEGMENTS RC_EXACT RC_NEAR A B`)
 //! for further study.
 //!
 //! ```sh
@@ -25,7 +26,7 @@ use rayon::prelude::*;
 use scomm_fingerprint::eval::discover;
 use scomm_fingerprint::extract::grid::Grid;
 use scomm_fingerprint::extract::{extract_stages, Stages};
-use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
+use scomm_fingerprint::matcher::{Comparison, Matcher, PreparedTemplate};
 use scomm_fingerprint::template::Minutia;
 
 /// (radius in pixels, points) of the rings the ridge flow is sampled on.
@@ -190,22 +191,28 @@ fn main() {
         .flat_map(|i| (i + 1..samples.len()).map(move |j| (i, j)))
         .filter(|&(i, j)| samples[i].db == samples[j].db)
         .collect();
-    let results: Vec<(usize, usize, f32, usize, Agreement)> = pairs
+    let results: Vec<(usize, usize, Comparison, Agreement)> = pairs
         .par_iter()
         .map(|&(i, j)| {
             let c =
                 Matcher::from_prepared(samples[i].prepared.clone()).explain(&samples[j].prepared);
             let agreed = agreement(&samples[i], &samples[j], &c.pairs);
-            (i, j, c.score, c.pairs.len(), agreed)
+            (i, j, c, agreed)
         })
         .collect();
     if lines {
-        for (i, j, score, paired, g) in &results {
+        for (i, j, c, g) in &results {
             let (a, b) = (&samples[*i], &samples[*j]);
             println!(
-                "{} {} {score:.3} {paired} {:.4} {} {} {} {} {} {}",
+                "{} {} {:.3} {} {} {} {} {} {:.4} {} {} {} {} {} {}",
                 a.db,
                 (a.finger == b.finger) as u8,
+                c.score,
+                c.pairs.len(),
+                c.confirmed,
+                c.supporting_edges,
+                c.overlap.0,
+                c.overlap.1,
                 g.flow_sum / g.flow_points.max(1) as f32,
                 g.flow_points,
                 g.segments,
@@ -229,10 +236,10 @@ fn main() {
     for (label, keep) in groups {
         let chosen: Vec<&Agreement> = results
             .iter()
-            .filter(|(i, j, s, _, g)| {
-                keep(samples[*i].finger == samples[*j].finger, *s) && g.flow_points > 0
+            .filter(|(i, j, c, g)| {
+                keep(samples[*i].finger == samples[*j].finger, c.score) && g.flow_points > 0
             })
-            .map(|r| &r.4)
+            .map(|r| &r.3)
             .collect();
         let n = chosen.len().max(1) as f32;
         let mean = |f: &dyn Fn(&Agreement) -> f32| chosen.iter().map(|g| f(g)).sum::<f32>() / n;
