@@ -9,7 +9,9 @@ pub enum IdentError {
     NoFingers,
     #[error("finger position {0} given twice")]
     DuplicatePosition(u8),
-    #[error("gallery file {path}: {source}")]
+    // The cause is the error's source, not part of its text (callers that
+    // print the chain would show it twice).
+    #[error("gallery file {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

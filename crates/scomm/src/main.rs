@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: cmd::fp::FpCommand,
     },
+    /// 1:N identification gallery file: enrol, search, remove, info.
+    Ident {
+        #[command(subcommand)]
+        command: cmd::gallery::IdentCommand,
+    },
     /// Evaluations: FVC protocol (1:1), identification (1:N).
     Eval {
         #[command(subcommand)]
@@ -73,6 +78,7 @@ fn main() -> std::process::ExitCode {
         Command::Trail(args) => cmd::sim::trail(args),
         Command::Submit(args) => cmd::sim::submit(args),
         Command::Fp { command } => cmd::fp::run(command),
+        Command::Ident { command } => cmd::gallery::run(command),
         Command::Eval { command } => cmd::eval::run(command),
         Command::Nist { command } => cmd::nist::run(command),
         Command::Wsq { command } => cmd::nist::run_wsq(command),

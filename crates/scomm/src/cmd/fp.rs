@@ -132,7 +132,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
 
 /// A template file is decoded; anything else is loaded as an image and
 /// extracted (the 500 ppi image is kept for pictures).
-fn template_of(path: &Path, dpi: f64) -> anyhow::Result<(Template, Option<Grid<u8>>)> {
+pub fn template_of(path: &Path, dpi: f64) -> anyhow::Result<(Template, Option<Grid<u8>>)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     if detect_template_format(&bytes).is_some() || bytes.starts_with(b"FMR\0") {
         let template = decode_template(&bytes)

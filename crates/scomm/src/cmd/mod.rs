@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod eval;
 pub mod fp;
+pub mod gallery;
 pub mod ident;
 pub mod nist;
 pub mod sim;

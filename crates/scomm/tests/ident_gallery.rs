@@ -1,0 +1,337 @@
+//! `scomm ident`: a gallery file enrolled, searched, purged and refused
+//! when wrong, on generated prints (no external data).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use scomm_fingerprint::image_io::{save_png, GrayImage};
+use scomm_fingerprint::synthetic::{Pattern, Singularity};
+use scomm_nist::ebts::{
+    Arrest, Charge, CriminalTenprint, FingerImage, Header, ImageRecordKind, Name, Subject,
+};
+use scomm_nist::{wsq, GreyImage};
+
+fn scomm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scomm"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A generated finger: `seed` places its minutiae (different seeds are
+/// different fingers), `rotation` and `shift` make another impression.
+fn finger(seed: u32, rotation: f32, shift: (f32, f32)) -> (u32, u32, Vec<u8>) {
+    let mut p = Pattern::straight(320, 360, 9.0, 0.2 + 0.3 * seed as f32);
+    p.bend = 0.6;
+    p.rotation = rotation;
+    p.shift = shift;
+    let s = (seed % 4) as f32;
+    for (i, (x, y)) in [
+        (120.0, 120.0),
+        (200.0, 150.0),
+        (150.0, 220.0),
+        (210.0, 250.0),
+        (110.0, 280.0),
+        (230.0, 100.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sign = if (i as u32 + seed) % 2 == 0 {
+            1.0
+        } else {
+            -1.0
+        };
+        p.singularities.push(Singularity {
+            x: x + 9.0 * s,
+            y: y - 7.0 * s,
+            sign,
+        });
+    }
+    (p.width as u32, p.height as u32, p.render())
+}
+
+fn png(dir: &Path, name: &str, (w, h, pixels): (u32, u32, Vec<u8>)) -> String {
+    let path = dir.join(name);
+    save_png(&GrayImage::new(w, h, pixels).unwrap(), &path).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A criminal tenprint transaction holding the right and left index
+/// fingers (positions 2 and 7) as WSQ Type-4 records.
+fn transaction(dir: &Path, fingers: [(u32, u32, Vec<u8>); 2]) -> String {
+    let images = [2u8, 7]
+        .into_iter()
+        .zip(fingers)
+        .map(|(position, (width, height, pixels))| {
+            let grey = GreyImage {
+                width,
+                height,
+                ppi: Some(500),
+                pixels,
+            };
+            FingerImage::from_grey(position, 1, &grey, wsq::DEFAULT_BITRATE).unwrap()
+        })
+        .collect();
+    let car = CriminalTenprint {
+        header: Header {
+            date: "20101102".into(),
+            priority: 2,
+            destination: "WVIAFIS0Z".into(),
+            originating: "TX1234500".into(),
+            control_number: "TX2010000001".into(),
+            control_reference: None,
+        },
+        subject: Subject {
+            name: Name {
+                surname: "ROE".into(),
+                given: "RICHARD".into(),
+            },
+            date_of_birth: "19850211".into(),
+            sex: 'M',
+            race: 'W',
+            place_of_birth: "MX".into(),
+            citizenship: None,
+            height: None,
+            weight: None,
+            eyes: None,
+            hair: None,
+            fbi_number: None,
+            state_id: None,
+        },
+        arrest: Arrest {
+            date_of_arrest: "20101101".into(),
+            case_number: None,
+            charges: vec![Charge {
+                date_of_offense: None,
+                ncic_code: Some("5404".into()),
+                literal: "DRIVING UNDER INFLUENCE".into(),
+            }],
+        },
+        images,
+        image_kind: ImageRecordKind::Type4,
+    };
+    let path = dir.join("booking.eft");
+    std::fs::write(&path, car.build().unwrap().to_bytes()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    gallery: String,
+}
+
+/// Subjects 1 and 2 enrolled, two index fingers each.
+fn enrolled() -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let gallery = dir.join("people.gal").to_string_lossy().into_owned();
+    for (subject, seeds) in [("1", [0, 1]), ("2", [2, 3])] {
+        let a = png(
+            &dir,
+            &format!("s{subject}_2.png"),
+            finger(seeds[0], 0.0, (0.0, 0.0)),
+        );
+        let b = png(
+            &dir,
+            &format!("s{subject}_7.png"),
+            finger(seeds[1], 0.0, (0.0, 0.0)),
+        );
+        let o = scomm(&[
+            "ident",
+            "enrol",
+            &gallery,
+            "--subject",
+            subject,
+            &format!("2={a}"),
+            &format!("7={b}"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains(&format!("enrolled subject {subject}")));
+    }
+    Setup {
+        _dir: tmp,
+        dir,
+        gallery,
+    }
+}
+
+/// A new impression of subject 1's index fingers, as probe arguments.
+fn probe_of_subject_1(dir: &Path) -> [String; 2] {
+    let a = png(dir, "p_2.png", finger(0, 0.3, (10.0, -6.0)));
+    let b = png(dir, "p_7.png", finger(1, 0.3, (10.0, -6.0)));
+    [format!("2={a}"), format!("7={b}")]
+}
+
+#[test]
+fn a_new_impression_finds_its_subject_until_it_is_removed() {
+    let s = enrolled();
+    let probe = probe_of_subject_1(&s.dir);
+    let search = |extra: &[&str]| {
+        let mut args = vec!["ident", "search", &s.gallery, &probe[0], &probe[1]];
+        args.extend_from_slice(extra);
+        scomm(&args)
+    };
+    let o = search(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("ident: subject 1 "),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = search(&["--json"]);
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(json["decision"], "ident");
+    assert_eq!(json["candidates"][0]["subject"], 1);
+    assert_eq!(
+        json["candidates"][0]["fingers"].as_array().unwrap().len(),
+        2
+    );
+    assert!(
+        json["candidates"][0]["fused_llr"].as_f64().unwrap() >= json["threshold"].as_f64().unwrap()
+    );
+
+    let o = scomm(&["ident", "remove", &s.gallery, "--subject", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = search(&["--json"]);
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(json["decision"], "non-ident", "{json}");
+    assert!(json["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["subject"] != 1));
+
+    let o = scomm(&["ident", "remove", &s.gallery, "--subject", "1"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("subject 1 is not enrolled"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = scomm(&["ident", "info", &s.gallery]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("subjects   1\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("fingers    2\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn fingers_come_from_an_ansi_nist_transaction() {
+    let s = enrolled();
+    let tx = transaction(
+        &s.dir,
+        [finger(0, 0.3, (10.0, -6.0)), finger(1, 0.3, (10.0, -6.0))],
+    );
+    let o = scomm(&["ident", "search", &s.gallery, "--nist", &tx]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("ident: subject 1 "),
+        "{}",
+        stdout(&o)
+    );
+
+    // Enrolled from the transaction as a new encounter of subject 2 (its
+    // prints are subject 1's: both now answer).
+    let o = scomm(&[
+        "ident",
+        "enrol",
+        &s.gallery,
+        "--subject",
+        "2",
+        "--nist",
+        &tx,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("added an encounter to subject 2 (fingers 2, 7)"));
+    let o = scomm(&["ident", "info", &s.gallery]);
+    assert!(stdout(&o).contains("fingers    6\n"), "{}", stdout(&o));
+
+    // --update replaces subject 2's encounters by this one.
+    let o = scomm(&[
+        "ident",
+        "enrol",
+        &s.gallery,
+        "--subject",
+        "2",
+        "--update",
+        "--nist",
+        &tx,
+    ]);
+    assert!(stdout(&o).contains("replaced subject 2"), "{}", stdout(&o));
+    let o = scomm(&["ident", "info", &s.gallery]);
+    assert!(stdout(&o).contains("fingers    4\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn bad_input_is_refused_by_name_and_changes_nothing() {
+    let s = enrolled();
+    let before = std::fs::read(&s.gallery).unwrap();
+    let image = s.dir.join("s1_2.png").to_string_lossy().into_owned();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![format!("11={image}")], "finger position 11"),
+        (vec![format!("x={image}")], "finger position \"x\""),
+        (vec![image.clone()], "is not POSITION=FILE"),
+        (
+            vec!["2=/nonexistent/finger.png".into()],
+            "/nonexistent/finger.png",
+        ),
+        (
+            vec![format!("2={image}"), format!("2={image}")],
+            "position 2 given twice",
+        ),
+        (vec![], "no fingers given"),
+        (
+            vec!["--nist".into(), image.clone()],
+            "parsing the ANSI/NIST-ITL transaction",
+        ),
+    ];
+    for (fingers, expected) in cases {
+        for verb in ["enrol", "search"] {
+            let mut args = vec!["ident", verb, &s.gallery];
+            if verb == "enrol" {
+                args.extend(["--subject", "9"]);
+            }
+            args.extend(fingers.iter().map(String::as_str));
+            let o = scomm(&args);
+            assert!(!o.status.success(), "{verb} {fingers:?} succeeded");
+            assert!(
+                stderr(&o).contains(expected),
+                "{verb} {fingers:?}: {}",
+                stderr(&o)
+            );
+        }
+    }
+    assert_eq!(std::fs::read(&s.gallery).unwrap(), before);
+
+    let missing = s.dir.join("none.gal").to_string_lossy().into_owned();
+    let o = scomm(&["ident", "search", &missing, &format!("2={image}")]);
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+
+    // A damaged file is reported and left alone by an enrolment.
+    let mut damaged = before.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x5a;
+    std::fs::write(&s.gallery, &damaged).unwrap();
+    let o = scomm(&[
+        "ident",
+        "enrol",
+        &s.gallery,
+        "--subject",
+        "9",
+        &format!("2={image}"),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("reading the gallery"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&s.gallery).unwrap(), damaged);
+}
