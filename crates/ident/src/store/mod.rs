@@ -396,7 +396,11 @@ impl Gallery {
             path: path.to_path_buf(),
             source,
         };
-        let tmp = path.with_extension("tmp");
+        // The whole name plus ".tmp": galleries differing only in their
+        // extension must not share a temporary file.
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(&self.to_bytes()).map_err(io)?;
         f.sync_all().map_err(io)?;
