@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Hostile input for the 1:N gallery file (scomm-ident): seeds are small galleries the benchmark
+# writes (4 and 1 synthetic ten-print subjects), replayed, then fuzzed for IDENT_FUZZ_SECONDS
+# (default 30). The fuzz build skips the file's checksum (`cfg(fuzzing)`), so mutations reach the
+# structural checks behind it; what loads must also search and write back the same bytes.
+# libFuzzer exits non-zero on any panic, timeout or single allocation over 512 MB: so does this.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_TARGET="${IDENT_FUZZ_SECONDS:-30}"
+
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+
+corpus=fuzz/corpus/ident_gallery_load
+mkdir -p "$corpus"
+for fingers in 40 10; do
+  ./target/release/scomm bench ident --sizes "$fingers" --searches 1 --mated 1 --non-mated 1 \
+    --file "$corpus/seed-$fingers.scg" > /dev/null
+done
+
+cd fuzz
+target=ident_gallery_load
+echo "--- $target: replay corpus"
+cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -runs=0 -malloc_limit_mb=512 -timeout=30
+echo "--- $target: fuzz ${SECONDS_PER_TARGET}s"
+cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
+  -max_total_time="$SECONDS_PER_TARGET" -max_len=200000 -malloc_limit_mb=512 -timeout=20 \
+  -use_value_profile=1 -print_final_stats=1 2>&1 | grep -E 'DONE|Done|stat::number_of_executed_units|ERROR|panicked|SUMMARY' || true
+# grep hides the progress lines; the exit status that matters is cargo fuzz's.
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+  echo "fuzzing $target found a failure: see fuzz/artifacts/$target/" >&2
+  exit 1
+fi
