@@ -649,8 +649,8 @@ pub fn bench_ident(args: BenchIdentArgs) -> anyhow::Result<()> {
     print_rows(&rows, false);
     println!(
         "(penetration: ten-print {:.3} %, two fingers {:.3} %)",
-        args.shortlist as f64 / subjects as f64 * 100.0,
-        args.shortlist_two as f64 / subjects as f64 * 100.0
+        args.shortlist.min(subjects as usize) as f64 / subjects as f64 * 100.0,
+        args.shortlist_two.min(subjects as usize) as f64 / subjects as f64 * 100.0
     );
     Ok(())
 }
