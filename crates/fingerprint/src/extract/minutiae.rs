@@ -252,6 +252,12 @@ pub fn remove_gaps(candidates: &mut Vec<Candidate>) {
 /// half the ridges counts less than half as much.
 const CLEAR_RIDGES: f32 = 0.75;
 
+/// Minutiae of lower quality are dropped: there the ridge model explains
+/// so little of the image (clarity under about a third of `CLEAR_RIDGES`
+/// where the flow is clean, less where it is not) that the filter invented
+/// the ridges the minutia sits on.
+pub const MIN_QUALITY: f32 = 10.0;
+
 /// Final minutiae: border cuts removed, quality assigned, best kept,
 /// converted to template convention (angle counter-clockwise on screen).
 pub fn finish(
@@ -280,6 +286,9 @@ pub fn finish(
         let q = (100.0 * coherence.sqrt() * clear * clear * (0.5 + 0.5 * depth_factor))
             .round()
             .clamp(1.0, 100.0);
+        if q < MIN_QUALITY {
+            continue;
+        }
         let mut direction = -c.angle;
         direction = direction.rem_euclid(2.0 * PI);
         if direction >= 2.0 * PI {
