@@ -32,6 +32,39 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// A 320x360 finger with six planted minutiae: `seed` moves them (9 px
+    /// right and 7 px up per step) and alternates their signs, so different
+    /// seeds (with different `wave_angle`s for clearly different ridge
+    /// flow) are different fingers; `rotation` and `shift` make another
+    /// impression of the same one.
+    pub fn planted(seed: u32, wave_angle: f32, rotation: f32, shift: (f32, f32)) -> Self {
+        let mut p = Pattern::straight(320, 360, 9.0, wave_angle);
+        p.bend = 0.6;
+        p.rotation = rotation;
+        p.shift = shift;
+        let s = seed as f32;
+        let sites = [
+            (120.0, 120.0),
+            (200.0, 150.0),
+            (150.0, 220.0),
+            (210.0, 250.0),
+            (110.0, 280.0),
+            (230.0, 100.0),
+        ];
+        for (i, (x, y)) in sites.into_iter().enumerate() {
+            p.singularities.push(Singularity {
+                x: x + 9.0 * s,
+                y: y - 7.0 * s,
+                sign: if (i as u32 + seed) % 2 == 0 {
+                    1.0
+                } else {
+                    -1.0
+                },
+            });
+        }
+        p
+    }
+
     pub fn straight(width: usize, height: usize, period: f32, wave_angle: f32) -> Self {
         Pattern {
             width,

@@ -1,14 +1,14 @@
 //! `scomm ident`: a gallery file enrolled, searched, purged and refused
 //! when wrong, on generated prints (no external data).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use scomm_fingerprint::image_io::{save_png, GrayImage};
-use scomm_fingerprint::synthetic::{Pattern, Singularity};
-use scomm_nist::ebts::{
-    Arrest, Charge, CriminalTenprint, FingerImage, Header, ImageRecordKind, Name, Subject,
-};
+use scomm_fingerprint::synthetic::Pattern;
+use scomm_nist::ebts::FingerImage;
 use scomm_nist::{wsq, GreyImage};
 
 fn scomm(args: &[&str]) -> Output {
@@ -29,33 +29,7 @@ fn stderr(o: &Output) -> String {
 /// A generated finger: `seed` places its minutiae (different seeds are
 /// different fingers), `rotation` and `shift` make another impression.
 fn finger(seed: u32, rotation: f32, shift: (f32, f32)) -> (u32, u32, Vec<u8>) {
-    let mut p = Pattern::straight(320, 360, 9.0, 0.2 + 0.3 * seed as f32);
-    p.bend = 0.6;
-    p.rotation = rotation;
-    p.shift = shift;
-    let s = (seed % 4) as f32;
-    for (i, (x, y)) in [
-        (120.0, 120.0),
-        (200.0, 150.0),
-        (150.0, 220.0),
-        (210.0, 250.0),
-        (110.0, 280.0),
-        (230.0, 100.0),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let sign = if (i as u32 + seed) % 2 == 0 {
-            1.0
-        } else {
-            -1.0
-        };
-        p.singularities.push(Singularity {
-            x: x + 9.0 * s,
-            y: y - 7.0 * s,
-            sign,
-        });
-    }
+    let p = Pattern::planted(seed % 4, 0.2 + 0.3 * seed as f32, rotation, shift);
     (p.width as u32, p.height as u32, p.render())
 }
 
@@ -81,46 +55,9 @@ fn transaction(dir: &Path, fingers: [(u32, u32, Vec<u8>); 2]) -> String {
             FingerImage::from_grey(position, 1, &grey, wsq::DEFAULT_BITRATE).unwrap()
         })
         .collect();
-    let car = CriminalTenprint {
-        header: Header {
-            date: "20101102".into(),
-            priority: 2,
-            destination: "WVIAFIS0Z".into(),
-            originating: "TX1234500".into(),
-            control_number: "TX2010000001".into(),
-            control_reference: None,
-        },
-        subject: Subject {
-            name: Name {
-                surname: "ROE".into(),
-                given: "RICHARD".into(),
-            },
-            date_of_birth: "19850211".into(),
-            sex: 'M',
-            race: 'W',
-            place_of_birth: "MX".into(),
-            citizenship: None,
-            height: None,
-            weight: None,
-            eyes: None,
-            hair: None,
-            fbi_number: None,
-            state_id: None,
-        },
-        arrest: Arrest {
-            date_of_arrest: "20101101".into(),
-            case_number: None,
-            charges: vec![Charge {
-                date_of_offense: None,
-                ncic_code: Some("5404".into()),
-                literal: "DRIVING UNDER INFLUENCE".into(),
-            }],
-        },
-        images,
-        image_kind: ImageRecordKind::Type4,
-    };
+    let car = common::criminal_tenprint("TX1234500", "TX2010000001", "5404", images);
     let path = dir.join("booking.eft");
-    std::fs::write(&path, car.build().unwrap().to_bytes()).unwrap();
+    std::fs::write(&path, car).unwrap();
     path.to_string_lossy().into_owned()
 }
 

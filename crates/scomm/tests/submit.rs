@@ -1,13 +1,12 @@
 //! `scomm submit`: an EBTS criminal tenprint submission built here enters a
 //! simulated run; the SRE that comes back reads as an EBTS response.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use scomm_nist::ebts::{
-    Arrest, Charge, CriminalTenprint, FingerImage, Header, ImageRecordKind, Name, SearchResponse,
-    Subject,
-};
+use scomm_nist::ebts::{FingerImage, SearchResponse};
 use scomm_nist::{wsq, GreyImage, Transaction};
 
 fn scomm() -> Command {
@@ -44,52 +43,7 @@ fn car(ori: &str, tcn: &str, ncic: &str) -> Vec<u8> {
             .unwrap()
         })
         .collect();
-    let car = CriminalTenprint {
-        header: Header {
-            date: "20101102".into(),
-            priority: 2,
-            destination: "WVIAFIS0Z".into(),
-            originating: ori.into(),
-            control_number: tcn.into(),
-            control_reference: None,
-        },
-        subject: Subject {
-            name: Name {
-                surname: "ROE".into(),
-                given: "RICHARD".into(),
-            },
-            date_of_birth: "19850211".into(),
-            sex: 'M',
-            race: 'W',
-            place_of_birth: "MX".into(),
-            citizenship: None,
-            height: None,
-            weight: None,
-            eyes: None,
-            hair: None,
-            fbi_number: None,
-            state_id: None,
-        },
-        arrest: Arrest {
-            date_of_arrest: "20101101".into(),
-            case_number: None,
-            charges: vec![
-                Charge {
-                    date_of_offense: None,
-                    ncic_code: Some(ncic.into()),
-                    literal: "DRIVING UNDER INFLUENCE".into(),
-                },
-                Charge {
-                    date_of_offense: None,
-                    ncic_code: None,
-                    literal: "RESISTING ARREST".into(),
-                },
-            ],
-        },
-        images,
-        image_kind: ImageRecordKind::Type4,
-    };
-    car.build().unwrap().to_bytes()
+    common::criminal_tenprint(ori, tcn, ncic, images)
 }
 
 fn run_db(dir: &Path) -> PathBuf {

@@ -4,7 +4,7 @@
 use std::f32::consts::PI;
 
 use super::*;
-use crate::synthetic::{Pattern, Singularity};
+use crate::synthetic::Pattern;
 use crate::template::{Minutia, MinutiaKind, Template};
 
 /// Small deterministic generator (xorshift).
@@ -165,33 +165,7 @@ fn matcher_output_does_not_depend_on_earlier_comparisons() {
 #[test]
 fn extracted_synthetic_fingers_match_across_rotation() {
     let finger = |rotation: f32, shift: (f32, f32), seed: u32| {
-        let mut p = Pattern::straight(320, 360, 9.0, 0.2);
-        p.bend = 0.6;
-        p.rotation = rotation;
-        p.shift = shift;
-        let s = seed as f32;
-        for (i, (x, y)) in [
-            (120.0, 120.0),
-            (200.0, 150.0),
-            (150.0, 220.0),
-            (210.0, 250.0),
-            (110.0, 280.0),
-            (230.0, 100.0),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let sign = if (i as u32 + seed) % 2 == 0 {
-                1.0
-            } else {
-                -1.0
-            };
-            p.singularities.push(Singularity {
-                x: x + 9.0 * s,
-                y: y - 7.0 * s,
-                sign,
-            });
-        }
+        let p = Pattern::planted(seed, 0.2, rotation, shift);
         crate::extract::extract(&p.render(), p.width, p.height, 500.0).unwrap()
     };
     let a = finger(0.0, (0.0, 0.0), 0);
