@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use scomm_fingerprint::image_io::{save_png, GrayImage};
 use scomm_fingerprint::synthetic::Pattern;
@@ -271,4 +271,29 @@ fn bad_input_is_refused_by_name_and_changes_nothing() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("reading the gallery"), "{}", stderr(&o));
     assert_eq!(std::fs::read(&s.gallery).unwrap(), damaged);
+}
+
+#[test]
+fn enrolments_at_the_same_time_all_land() {
+    let s = enrolled();
+    let image = png(&s.dir, "c.png", finger(4, 0.0, (0.0, 0.0)));
+    let children: Vec<std::process::Child> = (10..18)
+        .map(|subject| {
+            Command::new(env!("CARGO_BIN_EXE_scomm"))
+                .args(["ident", "enrol", &s.gallery, "--subject"])
+                .arg(subject.to_string())
+                .arg(format!("2={image}"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // All eight run at once; each holds the lock for its load-change-write.
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = scomm(&["ident", "info", &s.gallery]);
+    assert!(stdout(&o).contains("subjects   10\n"), "{}", stdout(&o));
 }
