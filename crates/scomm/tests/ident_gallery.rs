@@ -39,20 +39,19 @@ fn png(dir: &Path, name: &str, (w, h, pixels): (u32, u32, Vec<u8>)) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// A criminal tenprint transaction holding the right and left index
-/// fingers (positions 2 and 7) as WSQ Type-4 records.
-fn transaction(dir: &Path, fingers: [(u32, u32, Vec<u8>); 2]) -> String {
-    let images = [2u8, 7]
+/// A criminal tenprint transaction of WSQ Type-4 records, one per
+/// (position, impression type, image).
+fn transaction(dir: &Path, fingers: Vec<(u8, u8, (u32, u32, Vec<u8>))>) -> String {
+    let images = fingers
         .into_iter()
-        .zip(fingers)
-        .map(|(position, (width, height, pixels))| {
+        .map(|(position, impression, (width, height, pixels))| {
             let grey = GreyImage {
                 width,
                 height,
                 ppi: Some(500),
                 pixels,
             };
-            FingerImage::from_grey(position, 1, &grey, wsq::DEFAULT_BITRATE).unwrap()
+            FingerImage::from_grey(position, impression, &grey, wsq::DEFAULT_BITRATE).unwrap()
         })
         .collect();
     let car = common::criminal_tenprint("TX1234500", "TX2010000001", "5404", images);
@@ -60,6 +59,10 @@ fn transaction(dir: &Path, fingers: [(u32, u32, Vec<u8>); 2]) -> String {
     std::fs::write(&path, car).unwrap();
     path.to_string_lossy().into_owned()
 }
+
+/// Live-scan impression types (ANSI/NIST-ITL Table "IMP").
+const PLAIN: u8 = 0;
+const ROLLED: u8 = 1;
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -168,7 +171,10 @@ fn fingers_come_from_an_ansi_nist_transaction() {
     let s = enrolled();
     let tx = transaction(
         &s.dir,
-        [finger(0, 0.3, (10.0, -6.0)), finger(1, 0.3, (10.0, -6.0))],
+        vec![
+            (2, ROLLED, finger(0, 0.3, (10.0, -6.0))),
+            (7, ROLLED, finger(1, 0.3, (10.0, -6.0))),
+        ],
     );
     let o = scomm(&["ident", "search", &s.gallery, "--nist", &tx]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -296,4 +302,53 @@ fn enrolments_at_the_same_time_all_land() {
     }
     let o = scomm(&["ident", "info", &s.gallery]);
     assert!(stdout(&o).contains("subjects   10\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_finger_given_rolled_and_plain_is_taken_rolled() {
+    let s = enrolled();
+    // Finger 2 plain is a stranger's print, rolled it is subject 1's; the
+    // plain right thumb (position 11) stands in for finger 1.
+    let tx = transaction(
+        &s.dir,
+        vec![
+            (2, PLAIN, finger(5, 0.0, (0.0, 0.0))),
+            (11, PLAIN, finger(6, 0.0, (0.0, 0.0))),
+            (2, ROLLED, finger(0, 0.3, (10.0, -6.0))),
+            (14, PLAIN, finger(7, 0.0, (0.0, 0.0))),
+        ],
+    );
+    let o = scomm(&[
+        "ident",
+        "enrol",
+        &s.gallery,
+        "--subject",
+        "3",
+        "--nist",
+        &tx,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("enrolled subject 3 (fingers 2, 1)"),
+        "{}",
+        stdout(&o)
+    );
+    // Records 1 and 2 are the transaction's Type-1 and Type-2.
+    let notes = stderr(&o);
+    assert!(notes.contains("record 3 (Type-4)"), "{notes}");
+    assert!(notes.contains("record 5 has finger 2 rolled"), "{notes}");
+    assert!(notes.contains("record 6 (Type-4)"), "{notes}");
+    assert!(notes.contains("slaps are not segmented"), "{notes}");
+
+    let a = png(&s.dir, "q_2.png", finger(0, 0.0, (0.0, 0.0)));
+    let o = scomm(&["ident", "search", &s.gallery, &format!("2={a}"), "--json"]);
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let top: Vec<u64> = json["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|c| c["subject"].as_u64().unwrap())
+        .collect();
+    assert!(top.contains(&1) && top.contains(&3), "{json}");
 }

@@ -55,8 +55,9 @@ pub struct Fingers {
     /// ANSI INCITS 378; told by content).
     #[arg(value_name = "POSITION=FILE")]
     pub fingers: Vec<String>,
-    /// An ANSI/NIST-ITL transaction: every single-finger image record (Type-4,
-    /// Type-13, Type-14) with a position 1-10 is taken.
+    /// An ANSI/NIST-ITL transaction: its single-finger image records (Type-4,
+    /// Type-13, Type-14; positions 1-10, and 11/12 as the plain thumbs), a
+    /// rolled impression preferred where a finger is given twice.
     #[arg(long, value_name = "FILE")]
     pub nist: Option<PathBuf>,
     /// Scan resolution of images that do not state theirs.
@@ -161,30 +162,73 @@ fn parse_position(text: &str) -> anyhow::Result<FingerPosition> {
     Ok(FingerPosition::new(code)?)
 }
 
-/// Fingers from a transaction's single-finger image records.
+/// Fingers from a transaction's single-finger image records. A position
+/// given twice (rolled and plain impressions of one finger) keeps one
+/// image: a rolled one if there is one, else the first. Records that are
+/// not used are listed on stderr.
 fn nist_fingers(path: &Path, dpi: f64) -> anyhow::Result<Vec<(FingerPosition, Template)>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let tx = Transaction::parse(&bytes)
         .with_context(|| format!("parsing the ANSI/NIST-ITL transaction {}", path.display()))?;
-    let mut out = Vec::new();
+    // Rolled (live-scan or not) and not a plain thumb of the card's foot.
+    let rolled = |r: &ImageRecord| {
+        matches!(r.impression, Some(1 | 3)) && !matches!(r.positions[..], [11 | 12])
+    };
+    let mut chosen: Vec<(FingerPosition, ImageRecord)> = Vec::new();
     for record in ImageRecord::all(&tx)? {
-        if !matches!(record.record_type, 4 | 13 | 14) {
-            continue;
-        }
-        let [code] = record.positions[..] else {
-            continue; // slaps and unknown positions are not single fingers
-        };
-        let Some(position) = u8::try_from(code)
-            .ok()
-            .and_then(|c| FingerPosition::new(c).ok())
-        else {
-            continue;
-        };
-        let what = || {
-            format!(
-                "record {} (Type-{}, finger {code}) of {}",
+        let skip = |why: &str| {
+            eprintln!(
+                "note: record {} (Type-{}) of {} not used: {why}",
                 record.record_index,
                 record.record_type,
+                path.display()
+            )
+        };
+        if !matches!(record.record_type, 4 | 13 | 14) {
+            skip("not a finger image record (Type-4, 13 or 14)");
+            continue;
+        }
+        // 11 and 12 are the plain thumb impressions of a card (the thumbs
+        // 1 and 6); 13-15 are slaps of four fingers or both thumbs.
+        let position = match record.positions[..] {
+            [11] => FingerPosition::new(1).ok(),
+            [12] => FingerPosition::new(6).ok(),
+            [code] => u8::try_from(code)
+                .ok()
+                .and_then(|c| FingerPosition::new(c).ok()),
+            _ => None,
+        };
+        let Some(position) = position else {
+            skip(&format!(
+                "position {:?} is not one finger (slaps are not segmented into fingers)",
+                record.positions
+            ));
+            continue;
+        };
+        match chosen.iter_mut().find(|(p, _)| *p == position) {
+            None => chosen.push((position, record)),
+            Some(slot) if rolled(&record) && !rolled(&slot.1) => {
+                eprintln!(
+                    "note: record {} (Type-{}) of {} not used: record {} has finger {} rolled",
+                    slot.1.record_index,
+                    slot.1.record_type,
+                    path.display(),
+                    record.record_index,
+                    position.code()
+                );
+                *slot = (position, record);
+            }
+            Some(_) => skip(&format!("finger {} was given before", position.code())),
+        }
+    }
+    let mut out = Vec::new();
+    for (position, record) in chosen {
+        let what = || {
+            format!(
+                "record {} (Type-{}, finger {}) of {}",
+                record.record_index,
+                record.record_type,
+                position.code(),
                 path.display()
             )
         };
