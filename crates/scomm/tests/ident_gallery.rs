@@ -28,12 +28,15 @@ fn stderr(o: &Output) -> String {
 
 /// A generated finger: `seed` places its minutiae (different seeds are
 /// different fingers), `rotation` and `shift` make another impression.
-fn finger(seed: u32, rotation: f32, shift: (f32, f32)) -> (u32, u32, Vec<u8>) {
+/// Width, height and pixels of a generated print.
+type Print = (u32, u32, Vec<u8>);
+
+fn finger(seed: u32, rotation: f32, shift: (f32, f32)) -> Print {
     let p = Pattern::planted(seed % 4, 0.2 + 0.3 * seed as f32, rotation, shift);
     (p.width as u32, p.height as u32, p.render())
 }
 
-fn png(dir: &Path, name: &str, (w, h, pixels): (u32, u32, Vec<u8>)) -> String {
+fn png(dir: &Path, name: &str, (w, h, pixels): Print) -> String {
     let path = dir.join(name);
     save_png(&GrayImage::new(w, h, pixels).unwrap(), &path).unwrap();
     path.to_string_lossy().into_owned()
@@ -41,7 +44,7 @@ fn png(dir: &Path, name: &str, (w, h, pixels): (u32, u32, Vec<u8>)) -> String {
 
 /// A criminal tenprint transaction of WSQ Type-4 records, one per
 /// (position, impression type, image).
-fn transaction(dir: &Path, fingers: Vec<(u8, u8, (u32, u32, Vec<u8>))>) -> String {
+fn transaction(dir: &Path, fingers: Vec<(u8, u8, Print)>) -> String {
     let images = fingers
         .into_iter()
         .map(|(position, impression, (width, height, pixels))| {
