@@ -513,6 +513,49 @@ impl Gallery {
     /// 36 % of the gallery with the histogram alone, 43 % with the triplets
     /// alone, 5 % with both. Returns the `keep` best (score, subject slot).
     fn filter(&self, probe: &[Prepared], finger_of: &[u8; 11], keep: usize) -> Vec<(f32, u32)> {
+        let ev = self.evidence(probe, finger_of);
+        let mut scored = self.subject_scores(&ev, finger_of, probe.len(), 0);
+        let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if keep < scored.len() {
+            scored.select_nth_unstable_by(keep, by_score);
+            scored.truncate(keep);
+        }
+        scored.sort_unstable_by(by_score);
+        scored
+    }
+
+    /// Experiment hook: the mate's rank (0 = first) under each scoring
+    /// variant, or `None` when it is not in the gallery's scored subjects.
+    #[doc(hidden)]
+    pub fn filter_variant_ranks(
+        &self,
+        probe: &[(FingerPosition, Template)],
+        mate: SubjectId,
+        variants: &[u32],
+    ) -> Result<Vec<Option<usize>>, IdentError> {
+        check_fingers(probe)?;
+        let (prepared, finger_of) = prepare_probe(probe);
+        let ev = self.evidence(&prepared, &finger_of);
+        let Some(&mate_slot) = self.index.get(&mate) else {
+            return Ok(vec![None; variants.len()]);
+        };
+        Ok(variants
+            .iter()
+            .map(|&v| {
+                let scored = self.subject_scores(&ev, &finger_of, prepared.len(), v);
+                let m = scored.iter().find(|s| s.1 == mate_slot)?;
+                Some(
+                    scored
+                        .iter()
+                        .filter(|s| s.0 > m.0 || (s.0 == m.0 && s.1 < m.1))
+                        .count(),
+                )
+            })
+            .collect())
+    }
+
+    /// The filter's raw evidence per record (see [`Self::filter`]).
+    fn evidence(&self, probe: &[Prepared], finger_of: &[u8; 11]) -> Evidence {
         const CHUNK: usize = 4096;
         let n = self.records.len();
         let mut sims = vec![f32::NAN; n];
@@ -551,7 +594,7 @@ impl Gallery {
         // Triplet evidence, per probe finger against fingers at its position:
         // each record scores the weight of its hits that agree on one
         // rotation and translation (see [`vote`]).
-        let scored_hits: Vec<Vec<(u32, f32)>> = probe
+        let scored_hits: Vec<Vec<(u32, f32, u32)>> = probe
             .par_iter()
             .map(|p| {
                 let position = p.position.code();
@@ -568,17 +611,19 @@ impl Gallery {
                             &p.probe_keys,
                             &mut scratch,
                         );
-                        (r, score)
+                        (r, score, hits.len() as u32)
                     })
                     .collect()
             })
             .collect();
         let mut trip = vec![0f32; n];
+        let mut hits = vec![0u32; n];
         let mut trip_moments = vec![(0f64, 0f64); fingers];
         for (f, v) in scored_hits.iter().enumerate() {
             // Records without hits add nothing to the sums.
-            for &(r, t) in v {
+            for &(r, t, h) in v {
                 trip[r as usize] = t;
+                hits[r as usize] = h;
                 trip_moments[f].0 += t as f64;
                 trip_moments[f].1 += (t * t) as f64;
             }
@@ -598,8 +643,73 @@ impl Gallery {
                 (hm, hs, tm, ts)
             })
             .collect();
-        let mut scored: Vec<(f32, u32)> = self
-            .subjects
+        // Per probe finger and bucket of the record's minutiae count: the
+        // votes' mean and 1/sd, of ln(1 + vote) too, and the votes sorted.
+        let mut bucket_moments = vec![[(0f64, 0f64, 0f64, 0f64, 0f64); BUCKETS]; fingers];
+        let mut sorted: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); BUCKETS]; fingers];
+        let mut all_sorted: Vec<Vec<f32>> = vec![Vec::new(); fingers];
+        for r in 0..n {
+            if sims[r].is_nan() {
+                continue;
+            }
+            let f = finger_of[self.records[r].position as usize] as usize;
+            let t = trip[r] as f64;
+            let l = (1.0 + t).ln();
+            let b = bucket(self.records[r].count);
+            let e = &mut bucket_moments[f][b];
+            *e = (e.0 + 1.0, e.1 + t, e.2 + t * t, e.3 + l, e.4 + l * l);
+            sorted[f][b].push(trip[r]);
+            all_sorted[f].push(trip[r]);
+        }
+        for v in sorted.iter_mut().flatten().chain(all_sorted.iter_mut()) {
+            v.sort_unstable_by(f32::total_cmp);
+        }
+        let cond: Vec<[(f32, f32, f32, f32); BUCKETS]> = bucket_moments
+            .iter()
+            .zip(&norm)
+            .map(|(b, g)| {
+                let mut out = [(0f32, 1f32, 0f32, 1f32); BUCKETS];
+                let mut last = (g.2, g.3, 0f32, 1f32);
+                for (o, &(k, s, s2, l, l2)) in out.iter_mut().zip(b.iter()) {
+                    if k >= MIN_BUCKET {
+                        let (a, b) = z(k, s, s2);
+                        let (c, d) = z(k, l, l2);
+                        last = (a, b, c, d);
+                    }
+                    *o = last;
+                }
+                out
+            })
+            .collect();
+        let log_moments: Vec<(f32, f32)> = bucket_moments
+            .iter()
+            .map(|b| {
+                let (k, l, l2) = b.iter().fold((0.0, 0.0, 0.0), |a, e| (a.0 + e.0, a.1 + e.3, a.2 + e.4));
+                z(k, l, l2)
+            })
+            .collect();
+        Evidence {
+            sims,
+            trip,
+            hits,
+            norm,
+            cond,
+            sorted,
+            all_sorted,
+            log_moments,
+        }
+    }
+
+    /// Every live subject with a record at a probed position and its
+    /// filter score under scoring `variant`: (score, subject slot).
+    fn subject_scores(
+        &self,
+        ev: &Evidence,
+        finger_of: &[u8; 11],
+        fingers: usize,
+        variant: u32,
+    ) -> Vec<(f32, u32)> {
+        self.subjects
             .par_iter()
             .enumerate()
             .filter_map(|(slot, s)| {
@@ -609,13 +719,42 @@ impl Gallery {
                 let mut best = [f32::NEG_INFINITY; 10];
                 let mut any = false;
                 for &r in &s.records {
-                    let sim = sims[r as usize];
+                    let r = r as usize;
+                    let sim = ev.sims[r];
                     if sim.is_nan() {
                         continue;
                     }
-                    let f = finger_of[self.records[r as usize].position as usize] as usize;
-                    let zn = norm[f];
-                    let score = (sim - zn.0) * zn.1 + (trip[r as usize] - zn.2) * zn.3;
+                    let f = finger_of[self.records[r].position as usize] as usize;
+                    let zn = ev.norm[f];
+                    let zh = (sim - zn.0) * zn.1;
+                    let zt = (ev.trip[r] - zn.2) * zn.3;
+                    let b = bucket(self.records[r].count);
+                    let (cm, cs, lm, ls) = ev.cond[f][b];
+                    let t = ev.trip[r];
+                    let zc = (t - cm) * cs;
+                    let lt = (1.0 + t).ln();
+                    let zl = (lt - lm) * ls;
+                    let (gm, gs) = ev.log_moments[f];
+                    let zg = (lt - gm) * gs;
+                    let emp = |v: &Vec<f32>| {
+                        let above = v.len() - v.partition_point(|&x| x < t);
+                        -(((above + 1) as f32) / (v.len() + 1) as f32).ln()
+                    };
+                    let score = match variant {
+                        0 => zh + zt,
+                        1 => zh + zc,
+                        2 => tail(zh) + tail(zc),
+                        3 => zh + zl,
+                        4 => tail(zh) + tail(zl),
+                        5 => tail(zh) + tail(zt),
+                        6 => zh + zg,
+                        7 => tail(zh) + tail(zg),
+                        8 => tail(zh) + emp(&ev.sorted[f][b]),
+                        9 => tail(zh) + emp(&ev.all_sorted[f]),
+                        10 => tail(zh + zl),
+                        11 => zh.max(0.0) + zl.max(0.0),
+                        _ => unreachable!(),
+                    };
                     best[f] = best[f].max(score);
                     any = true;
                 }
@@ -624,13 +763,61 @@ impl Gallery {
                     (total, slot as u32)
                 })
             })
-            .collect();
-        let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if keep < scored.len() {
-            scored.select_nth_unstable_by(keep, by_score);
-            scored.truncate(keep);
-        }
-        scored.sort_unstable_by(by_score);
-        scored
+            .collect()
     }
+}
+
+/// Minutiae-count buckets of the conditional vote model.
+const BUCKETS: usize = 40;
+/// Records a bucket needs for its own mean and spread (else the next
+/// smaller bucket's are used).
+const MIN_BUCKET: f64 = 50.0;
+
+fn bucket(count: u8) -> usize {
+    (count as usize).min(BUCKETS - 1)
+}
+
+/// -ln of the standard normal upper tail at z (for z below zero about
+/// 0, for large z about z^2/2).
+fn tail(z: f32) -> f32 {
+    let z = z as f64;
+    // Complementary error function (Numerical Recipes' erfcc, rel. error
+    // < 1.2e-7), as -ln: erfc(x) = t exp(-x^2 + poly(t)).
+    let x = z * std::f64::consts::FRAC_1_SQRT_2;
+    let ax = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * ax);
+    let poly = -1.26551223
+        + t * (1.00002368
+            + t * (0.37409196
+                + t * (0.09678418
+                    + t * (-0.18628806
+                        + t * (0.27886807
+                            + t * (-1.13520398
+                                + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+    // ln erfc(|x|)
+    let ln_erfc = t.ln() - ax * ax + poly;
+    let ln_q = if x >= 0.0 {
+        ln_erfc - std::f64::consts::LN_2
+    } else {
+        (1.0 - 0.5 * ln_erfc.exp()).ln()
+    };
+    -ln_q as f32
+}
+
+/// Raw filter evidence of one probe ([`Gallery::evidence`]).
+struct Evidence {
+    /// Histogram similarity per record (NaN: not at a probed position).
+    sims: Vec<f32>,
+    /// Best geometric vote per record (0 without hits).
+    trip: Vec<f32>,
+    /// Triplet hits per record.
+    hits: Vec<u32>,
+    /// Per probe finger: (histogram mean, 1/sd, vote mean, 1/sd).
+    norm: Vec<(f32, f32, f32, f32)>,
+    /// Per probe finger and minutiae-count bucket: vote mean and 1/sd,
+    /// ln(1 + vote) mean and 1/sd.
+    cond: Vec<[(f32, f32, f32, f32); BUCKETS]>,
+    sorted: Vec<Vec<Vec<f32>>>,
+    all_sorted: Vec<Vec<f32>>,
+    log_moments: Vec<(f32, f32)>,
 }
