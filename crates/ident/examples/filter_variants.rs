@@ -16,8 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pens = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
     let mut ranks: Vec<Vec<Option<usize>>> = vec![Vec::new(); variants.len()];
     let n = mated.min(subjects);
+    let only: Option<Vec<u64>> = args.get(4).map(|a| a.split(',').map(|v| v.parse().unwrap()).collect());
+    let n = only.as_ref().map_or(n, |o| o.len() as u64);
     for k in 0..n {
-        let s = k * step;
+        let s = only.as_ref().map_or(k * step, |o| o[k as usize]);
         let probe = eval::synthetic_probe(1, s, 1, &two);
         let r = gallery.filter_variant_ranks(&probe, s, &variants)?;
         for (v, x) in r.into_iter().enumerate() {

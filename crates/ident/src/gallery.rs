@@ -513,7 +513,7 @@ impl Gallery {
     /// 36 % of the gallery with the histogram alone, 43 % with the triplets
     /// alone, 5 % with both. Returns the `keep` best (score, subject slot).
     fn filter(&self, probe: &[Prepared], finger_of: &[u8; 11], keep: usize) -> Vec<(f32, u32)> {
-        let ev = self.evidence(probe, finger_of);
+        let ev = self.evidence(probe, finger_of, 0.0);
         let mut scored = self.subject_scores(&ev, finger_of, probe.len(), 0);
         let by_score = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         if keep < scored.len() {
@@ -535,14 +535,47 @@ impl Gallery {
     ) -> Result<Vec<Option<usize>>, IdentError> {
         check_fingers(probe)?;
         let (prepared, finger_of) = prepare_probe(probe);
-        let ev = self.evidence(&prepared, &finger_of);
+        const OFFSETS: [f32; 4] = [0.0, 1.0, 2.0, 3.0];
+        let evs: Vec<Evidence> = OFFSETS
+            .iter()
+            .take(1 + variants.iter().map(|&v| v as usize / 100).max().unwrap_or(0))
+            .map(|&o| self.evidence(&prepared, &finger_of, o))
+            .collect();
+        let ev = &evs[0];
         let Some(&mate_slot) = self.index.get(&mate) else {
             return Ok(vec![None; variants.len()]);
         };
+        if std::env::var_os("FV_DEBUG").is_some() {
+            for &r in &self.subjects[mate_slot as usize].records {
+                let r = r as usize;
+                let sim = ev.sims[r];
+                if sim.is_nan() {
+                    continue;
+                }
+                let f = finger_of[self.records[r].position as usize] as usize;
+                let zn = ev.norm[f];
+                let zh = (sim - zn.0) * zn.1;
+                let zt = (ev.trip[r] - zn.2) * zn.3;
+                let c = zh + zt;
+                let mut above = 0;
+                for q in 0..self.records.len() {
+                    if ev.sims[q].is_nan() || finger_of[self.records[q].position as usize] as usize != f {
+                        continue;
+                    }
+                    let x = (ev.sims[q] - zn.0) * zn.1 + (ev.trip[q] - zn.2) * zn.3;
+                    above += usize::from(x > c);
+                }
+                eprintln!(
+                    "mate {mate} finger {f}: sim {sim:.3} zh {zh:.2} vote {:.2} zt {:.2} hits {} count {} probe minutiae {} probe keys {} rank alone {above}; vote mean {:.2} sd {:.2}",
+                    ev.trip[r], zt, ev.hits[r], self.records[r].count, prepared[f].minutiae.len(), prepared[f].probe_keys.len(), zn.2, 1.0 / zn.3
+                );
+            }
+        }
         Ok(variants
             .iter()
             .map(|&v| {
-                let scored = self.subject_scores(&ev, &finger_of, prepared.len(), v);
+                let scored =
+                    self.subject_scores(&evs[(v / 100) as usize], &finger_of, prepared.len(), v % 100);
                 let m = scored.iter().find(|s| s.1 == mate_slot)?;
                 Some(
                     scored
@@ -555,7 +588,7 @@ impl Gallery {
     }
 
     /// The filter's raw evidence per record (see [`Self::filter`]).
-    fn evidence(&self, probe: &[Prepared], finger_of: &[u8; 11]) -> Evidence {
+    fn evidence(&self, probe: &[Prepared], finger_of: &[u8; 11], offset: f32) -> Evidence {
         const CHUNK: usize = 4096;
         let n = self.records.len();
         let mut sims = vec![f32::NAN; n];
@@ -598,7 +631,12 @@ impl Gallery {
             .par_iter()
             .map(|p| {
                 let position = p.position.code();
-                let found = self.triplets.hits_by_record(&p.probe_keys, position, n);
+                let mut found = self.triplets.hits_by_record(&p.probe_keys, position, n);
+                if offset != 0.0 {
+                    for w in found.weights.iter_mut() {
+                        *w = (*w - offset).max(0.0);
+                    }
+                }
                 let mut scratch = vote::Scratch::default();
                 found
                     .each()
@@ -648,6 +686,7 @@ impl Gallery {
         let mut bucket_moments = vec![[(0f64, 0f64, 0f64, 0f64, 0f64); BUCKETS]; fingers];
         let mut sorted: Vec<Vec<Vec<f32>>> = vec![vec![Vec::new(); BUCKETS]; fingers];
         let mut all_sorted: Vec<Vec<f32>> = vec![Vec::new(); fingers];
+        let mut sim_moments = vec![[(0f64, 0f64, 0f64); BUCKETS]; fingers];
         for r in 0..n {
             if sims[r].is_nan() {
                 continue;
@@ -659,6 +698,9 @@ impl Gallery {
             let e = &mut bucket_moments[f][b];
             *e = (e.0 + 1.0, e.1 + t, e.2 + t * t, e.3 + l, e.4 + l * l);
             sorted[f][b].push(trip[r]);
+            let h = sims[r] as f64;
+            let e = &mut sim_moments[f][b];
+            *e = (e.0 + 1.0, e.1 + h, e.2 + h * h);
             all_sorted[f].push(trip[r]);
         }
         for v in sorted.iter_mut().flatten().chain(all_sorted.iter_mut()) {
@@ -681,6 +723,21 @@ impl Gallery {
                 out
             })
             .collect();
+        let sim_cond: Vec<[(f32, f32); BUCKETS]> = sim_moments
+            .iter()
+            .zip(&norm)
+            .map(|(b, g)| {
+                let mut out = [(0f32, 1f32); BUCKETS];
+                let mut last = (g.0, g.1);
+                for (o, &(k, s, s2)) in out.iter_mut().zip(b.iter()) {
+                    if k >= MIN_BUCKET {
+                        last = z(k, s, s2);
+                    }
+                    *o = last;
+                }
+                out
+            })
+            .collect();
         let log_moments: Vec<(f32, f32)> = bucket_moments
             .iter()
             .map(|b| {
@@ -697,6 +754,7 @@ impl Gallery {
             sorted,
             all_sorted,
             log_moments,
+            sim_cond,
         }
     }
 
@@ -736,6 +794,8 @@ impl Gallery {
                     let zl = (lt - lm) * ls;
                     let (gm, gs) = ev.log_moments[f];
                     let zg = (lt - gm) * gs;
+                    let (hcm, hcs) = ev.sim_cond[f][b];
+                    let zhc = (sim - hcm) * hcs;
                     let emp = |v: &Vec<f32>| {
                         let above = v.len() - v.partition_point(|&x| x < t);
                         -(((above + 1) as f32) / (v.len() + 1) as f32).ln()
@@ -753,6 +813,12 @@ impl Gallery {
                         9 => tail(zh) + emp(&ev.all_sorted[f]),
                         10 => tail(zh + zl),
                         11 => zh.max(0.0) + zl.max(0.0),
+                        12 => 0.7 * zh + zc,
+                        13 => zhc + zc,
+                        14 => 0.7 * zhc + zc,
+                        15 => zhc + zt,
+                        16 => zh + 0.7 * zc,
+                        17 => tail(zhc) + tail(zc),
                         _ => unreachable!(),
                     };
                     best[f] = best[f].max(score);
@@ -820,4 +886,5 @@ struct Evidence {
     sorted: Vec<Vec<Vec<f32>>>,
     all_sorted: Vec<Vec<f32>>,
     log_moments: Vec<(f32, f32)>,
+    sim_cond: Vec<[(f32, f32); BUCKETS]>,
 }
