@@ -724,13 +724,14 @@ impl VoteMoments {
 /// chance hits grow with its triplets (its minutiae, up to
 /// [`triplets::MAX_CENTRES`] centres): z-scored over the whole gallery, a
 /// dense stranger's chance vote outranks a sparse mate's true one.
-/// Measured with the synthetic filter curve at 1,000,000 fingers (3,000
-/// two-index mates, kept at 0.1 / 0.5 / 1 % penetration): one z over all
-/// records 97.77 / 98.87 / 99.10 %, by count 98.00 / 99.03 / 99.17 (2
-/// mates more kept at 1 %, none lost; of the 25 both miss, 18 rank
-/// better). Conditioning on the record's observed hits instead (which a
-/// mate's true hits raise) lost mates: 98.80 -> 96.73 % at 1 % on 10,000
-/// subjects.
+/// Synthetic two-index mates kept by the filter at 1,000,000 fingers
+/// (3,000 mates, side by side from one pass each, as `bench ident
+/// --filter-curve --index-only` ranks them; BENCHMARKS.md), at 0.1 / 0.5
+/// / 1 % penetration: one z over the position 97.77 / 98.87 / 99.10 %, by
+/// count 98.00 / 99.03 / 99.17 (at 1 %, 2 more kept, none lost; of the 25
+/// both miss, 18 rank better); at 10,000 subjects within noise.
+/// Conditioning on the record's observed hits instead (which a mate's
+/// true hits raise) lost mates: 98.80 -> 96.73 % at 1 % there.
 #[derive(Clone, Debug)]
 struct VoteNorm {
     classes: [(f32, f32); COUNT_CLASSES],
