@@ -72,7 +72,7 @@ mod vote;
 
 pub use error::IdentError;
 pub use gallery::{
-    Candidate, Decision, FingerScore, Gallery, SearchParams, SearchResult, MAX_MINUTIAE,
+    Candidate, Decision, FingerScore, Gallery, SearchParams, SearchResult, SetAside, MAX_MINUTIAE,
 };
 pub use rng::mix as mix_seed;
 
