@@ -328,6 +328,28 @@ pub fn fpir_bound(fpir: f64, subjects: usize) -> f64 {
 /// and never below 0: with many fingers the impostor sum sits so far below
 /// zero that the model would identify on no net evidence at all, and that
 /// rests entirely on the fingers' independence.
+///
+/// `fingers` is the number of probe fingers actually searched (a finger
+/// set aside by [`probe_unusable`] is not one).
+///
+/// Conservative on synthetic galleries, on purpose (BENCHMARKS.md, issue
+/// 4; examples `probe_floor` and `fused_tail`). Two reasons, neither fitted
+/// away:
+/// - The impostor side is FVC2002's, whose tail is heavier than the
+///   synthetic fingers' (of 100,000 synthetic impostor comparisons 0.044 %
+///   reach FVC's FMR 0.1 % threshold, 0.010 % its 0.03 % one, none its
+///   0.01 % one). With every subject scored (1,000 synthetic two-index
+///   subjects, 2,000 non-mated searches) the model claims 3.6 % FPIR at
+///   the measured FPIR 1 % threshold (5.55 against 3.88). Real prints are
+///   what the model answers to, and on them it is not conservative
+///   (`scomm eval ident`: own FPIR 0.16 % with one finger).
+/// - `subjects` counts the whole gallery although the full matcher scores
+///   only the shortlist: with a 1 % shortlist of 100,000 two-index
+///   subjects the model claims 3.6 % FPIR at the threshold measured for
+///   0.1 % (13.05 against 9.02). The filter keeps the strangers most like
+///   the probe, so the shortlist's size is no bound either: without a model
+///   of the filter and matcher scores together, the gallery is the count
+///   that holds.
 pub fn threshold_for_fpir(fpir: f64, subjects: usize, fingers: usize) -> f64 {
     let bound = fpir_bound(fpir, subjects);
     let fpir = if fpir.is_finite() {
