@@ -19,7 +19,9 @@ fn main() {
     let two = [FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX];
     let gallery = synthetic_gallery_of(subjects, seed, &two, &|_| {}).expect("gallery");
     let n = subjects as usize;
-    println!("{subjects} subjects (two index fingers each), {non_mated} non-mated two-index searches");
+    println!(
+        "{subjects} subjects (two index fingers each), {non_mated} non-mated two-index searches"
+    );
     println!("| scored | FPIR | empirical threshold | model threshold | model FPIR at the empirical one | own FPIR |");
     println!("|---|---|---|---|---|---|");
     for shortlist in [n, (n / 100).max(1)] {
