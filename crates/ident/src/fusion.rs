@@ -84,8 +84,9 @@ pub const LLR_FLOOR: f64 = -3.6;
 /// (`cargo run --release -p scomm-ident --example probe_floor`, BENCHMARKS.md
 /// issue 4): below 8 minutiae a genuine comparison's mean LLR under this
 /// model is negative (FVC2002 B templates cut to their k minutiae nearest
-/// the centre: -1.15 at 7, +0.20 at 8; synthetic index fingers by the
-/// poorer template: -1.62 at 6-7, +0.91 at 8-9), i.e. a mate's finger
+/// the centre: -1.15 at 7, +0.20 at 8; 100,000 synthetic genuine
+/// index-finger pairs by the poorer template: -1.72 at 6-7, +0.70 at 8-9),
+/// i.e. a mate's finger
 /// that poor is on average evidence *against* its own mate: its genuine
 /// scores have collapsed onto the impostor ones (at 4 minutiae all 1,120
 /// FVC genuine pairs fail), while the model, pooled over usable prints,
