@@ -32,11 +32,12 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// A 320x360 finger with six planted minutiae: `seed` moves them (9 px
-    /// right and 7 px up per step) and alternates their signs, so different
-    /// seeds (with different `wave_angle`s for clearly different ridge
-    /// flow) are different fingers; `rotation` and `shift` make another
-    /// impression of the same one.
+    /// A 320x360 finger with eleven planted minutiae (more than the 8 a 1:N
+    /// probe finger needs): `seed` moves them (9 px right and 7 px up per
+    /// step) and alternates their signs, so different seeds (with different
+    /// `wave_angle`s for clearly different ridge flow) are different
+    /// fingers; `rotation` and `shift` make another impression of the same
+    /// one.
     pub fn planted(seed: u32, wave_angle: f32, rotation: f32, shift: (f32, f32)) -> Self {
         let mut p = Pattern::straight(320, 360, 9.0, wave_angle);
         p.bend = 0.6;
@@ -50,6 +51,11 @@ impl Pattern {
             (210.0, 250.0),
             (110.0, 280.0),
             (230.0, 100.0),
+            (100.0, 200.0),
+            (220.0, 190.0),
+            (170.0, 300.0),
+            (180.0, 90.0),
+            (160.0, 170.0),
         ];
         for (i, (x, y)) in sites.into_iter().enumerate() {
             p.singularities.push(Singularity {

@@ -375,7 +375,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 finger(s, *pos, t, e)
             })
             .collect();
-        let mate_fused: f64 = fingers.iter().map(|f| f.llr).sum();
+        // As the search fuses: probe fingers it set aside count nothing.
+        let mate_fused: f64 = probe
+            .iter()
+            .zip(&fingers)
+            .filter(|((pos, _), _)| r.set_aside.iter().all(|a| a.position != *pos))
+            .map(|(_, f)| f.llr)
+            .sum();
         if let Some(c) = r.candidates.iter().find(|c| c.subject == s) {
             assert!(
                 (c.fused - mate_fused).abs() < 1e-9,

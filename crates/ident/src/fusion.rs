@@ -78,6 +78,51 @@ const IMPOSTOR_LOW: [(f64, f64); 6] = [
 /// table; the same reckoning gives -4.6), and the tables' own LLR at the
 /// lowest scores is about -3.4 (`mate_misses` example), just above it.
 pub const LLR_FLOOR: f64 = -3.6;
+/// A probe finger with fewer minutiae than this is too poor to compare:
+/// it is set aside (not searched, not fused, not counted in the
+/// threshold's fingers), as an AFIS flags an unusable finger. Measured
+/// (`cargo run --release -p scomm-ident --example probe_floor`, BENCHMARKS.md
+/// issue 4): below 8 minutiae a genuine comparison's mean LLR under this
+/// model is negative (FVC2002 B templates cut to their k minutiae nearest
+/// the centre: -1.15 at 7, +0.20 at 8; 100,000 synthetic genuine
+/// index-finger pairs by the poorer template: -1.72 at 6-7, +0.70 at 8-9),
+/// i.e. a mate's finger
+/// that poor is on average evidence *against* its own mate: its genuine
+/// scores have collapsed onto the impostor ones (at 4 minutiae all 1,120
+/// FVC genuine pairs fail), while the model, pooled over usable prints,
+/// still reads every failure as the strong evidence (-3.4) a failed
+/// comparison of two usable prints is. Mean minutia quality is no such
+/// cut: FVC2002 pairs whose poorer template has a mean quality of 20-29
+/// still give a genuine mean LLR of +5.8.
+pub const MIN_PROBE_MINUTIAE: usize = 8;
+
+/// Why a probe finger was set aside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// Fewer minutiae than [`MIN_PROBE_MINUTIAE`].
+    TooFewMinutiae { found: usize, needed: usize },
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unusable::TooFewMinutiae { found, needed } => write!(
+                f,
+                "{found} minutiae, fewer than the {needed} a comparison needs to carry evidence"
+            ),
+        }
+    }
+}
+
+/// Whether a probe finger carries evidence, and if not why.
+pub fn probe_unusable(template: &scomm_fingerprint::Template) -> Option<Unusable> {
+    let found = template.minutiae.len();
+    (found < MIN_PROBE_MINUTIAE).then_some(Unusable::TooFewMinutiae {
+        found,
+        needed: MIN_PROBE_MINUTIAE,
+    })
+}
+
 /// Nor above this (about the evidence of a score FMR 10^-10 would allow):
 /// the impostor tail is extrapolated beyond the measured 3·10^-5.
 pub const LLR_CAP: f64 = 23.0;
@@ -284,6 +329,28 @@ pub fn fpir_bound(fpir: f64, subjects: usize) -> f64 {
 /// and never below 0: with many fingers the impostor sum sits so far below
 /// zero that the model would identify on no net evidence at all, and that
 /// rests entirely on the fingers' independence.
+///
+/// `fingers` is the number of probe fingers actually searched (a finger
+/// set aside by [`probe_unusable`] is not one).
+///
+/// Conservative on synthetic galleries, on purpose (BENCHMARKS.md, issue
+/// 4; examples `probe_floor` and `fused_tail`). Two reasons, neither fitted
+/// away:
+/// - The impostor side is FVC2002's, whose tail is heavier than the
+///   synthetic fingers' (of 100,000 synthetic impostor comparisons 0.044 %
+///   reach FVC's FMR 0.1 % threshold, 0.010 % its 0.03 % one, none its
+///   0.01 % one). With every subject scored (1,000 synthetic two-index
+///   subjects, 2,000 non-mated searches) the model claims 3.6 % FPIR at
+///   the measured FPIR 1 % threshold (5.55 against 3.88). Real prints are
+///   what the model answers to, and on them it is not conservative
+///   (`scomm eval ident`: own FPIR 0.16 % with one finger).
+/// - `subjects` counts the whole gallery although the full matcher scores
+///   only the shortlist: with a 1 % shortlist of 100,000 two-index
+///   subjects the model claims 3.6 % FPIR at the threshold measured for
+///   0.1 % (13.05 against 9.02). The filter keeps the strangers most like
+///   the probe, so the shortlist's size is no bound either: without a model
+///   of the filter and matcher scores together, the gallery is the count
+///   that holds.
 pub fn threshold_for_fpir(fpir: f64, subjects: usize, fingers: usize) -> f64 {
     let bound = fpir_bound(fpir, subjects);
     let fpir = if fpir.is_finite() {
@@ -375,6 +442,37 @@ mod tests {
         assert!(impostor_density(&pts, 20.0) > 0.0);
         // Between points it stays log-linear.
         assert!((impostor_survival(&pts, 6.0).ln() - (1e-2f64 * 1e-3).sqrt().ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn probe_fingers_under_the_floor_are_unusable() {
+        use scomm_fingerprint::{Minutia, MinutiaKind, Template};
+        let with = |n: usize| Template {
+            width: 300,
+            height: 300,
+            minutiae: (0..n)
+                .map(|i| Minutia {
+                    x: 20 + 10 * i as u16,
+                    y: 150,
+                    direction: 0.0,
+                    kind: MinutiaKind::Ending,
+                    quality: 90,
+                })
+                .collect(),
+        };
+        assert_eq!(probe_unusable(&with(MIN_PROBE_MINUTIAE)), None);
+        assert_eq!(
+            probe_unusable(&with(MIN_PROBE_MINUTIAE - 1)),
+            Some(Unusable::TooFewMinutiae {
+                found: MIN_PROBE_MINUTIAE - 1,
+                needed: MIN_PROBE_MINUTIAE
+            })
+        );
+        assert!(probe_unusable(&with(0)).is_some());
+        // The floor is where a genuine comparison stops being evidence for
+        // the mate on average: somewhere between "a handful" and what FVC2002
+        // prints always have (12 or more).
+        assert!((6..=12).contains(&MIN_PROBE_MINUTIAE));
     }
 
     #[test]

@@ -163,6 +163,24 @@ fn check_fingers(fingers: &[(FingerPosition, Template)]) -> Result<(), IdentErro
     Ok(())
 }
 
+/// A probe's fingers that carry evidence, and those set aside.
+fn usable_fingers(
+    probe: &[(FingerPosition, Template)],
+) -> (Vec<(FingerPosition, Template)>, Vec<SetAside>) {
+    let mut usable = Vec::with_capacity(probe.len());
+    let mut set_aside = Vec::new();
+    for (position, template) in probe {
+        match fusion::probe_unusable(template) {
+            Some(reason) => set_aside.push(SetAside {
+                position: *position,
+                reason,
+            }),
+            None => usable.push((*position, template.clone())),
+        }
+    }
+    (usable, set_aside)
+}
+
 /// What a search is asked for.
 #[derive(Clone, Debug)]
 pub struct SearchParams {
@@ -192,6 +210,17 @@ impl Default for SearchParams {
 pub enum Decision {
     Ident,
     NonIdent,
+    /// Every probe finger was set aside as too poor to compare (see
+    /// [`SearchResult::set_aside`]): nothing was searched, and the probe
+    /// says nothing either way. Recapture.
+    NoUsableFinger,
+}
+
+/// A probe finger the search set aside, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    pub position: FingerPosition,
+    pub reason: fusion::Unusable,
 }
 
 /// One probe finger against the candidate's best record at that position.
@@ -217,8 +246,12 @@ pub struct Candidate {
 #[derive(Clone, Debug)]
 pub struct SearchResult {
     pub decision: Decision,
-    /// The fused-LLR threshold the decision used.
+    /// The fused-LLR threshold the decision used (for the fingers actually
+    /// searched; infinite when none was).
     pub threshold: f64,
+    /// Probe fingers too poor to compare ([`fusion::probe_unusable`]): not
+    /// searched, not fused, not counted in the threshold.
+    pub set_aside: Vec<SetAside>,
     /// Best first, at most `top_k`.
     pub candidates: Vec<Candidate>,
     /// Subjects the full matcher saw, best filter score first.
@@ -413,12 +446,27 @@ impl Gallery {
     }
 
     /// Search the gallery with a probe of any fingers (each position once).
+    /// Probe fingers too poor to compare are set aside (listed in the
+    /// result); if all are, the decision is [`Decision::NoUsableFinger`].
+    /// A measured `params.threshold` is used whatever the fingers searched.
     pub fn search(
         &self,
         probe: &[(FingerPosition, Template)],
         params: &SearchParams,
     ) -> Result<SearchResult, IdentError> {
         check_fingers(probe)?;
+        let (usable, set_aside) = usable_fingers(probe);
+        if usable.is_empty() {
+            return Ok(SearchResult {
+                decision: Decision::NoUsableFinger,
+                threshold: f64::INFINITY,
+                set_aside,
+                candidates: Vec::new(),
+                shortlist: Vec::new(),
+                penetration: 0.0,
+            });
+        }
+        let probe = &usable[..];
         let threshold = params.threshold.unwrap_or_else(|| {
             fusion::threshold_for_fpir(params.fpir, self.subjects(), probe.len())
         });
@@ -480,6 +528,7 @@ impl Gallery {
         Ok(SearchResult {
             decision,
             threshold,
+            set_aside,
             candidates,
             penetration: ranked.len() as f64 / self.subjects().max(1) as f64,
             shortlist: ranked,
@@ -495,7 +544,8 @@ impl Gallery {
         keep: usize,
     ) -> Result<Vec<(SubjectId, f32)>, IdentError> {
         check_fingers(probe)?;
-        let (prepared, finger_of) = prepare_probe(probe);
+        let (usable, _) = usable_fingers(probe);
+        let (prepared, finger_of) = prepare_probe(&usable);
         Ok(self
             .filter(&prepared, &finger_of, keep)
             .into_iter()

@@ -21,7 +21,10 @@
 //!   stage 2 runs the full matcher (`scomm_fingerprint::matcher`) on them,
 //!   turns each finger's score into a log-likelihood ratio and sums them
 //!   ([`fusion`]). The decision compares the best sum with a threshold set
-//!   by the target FPIR. Both stages use every core (rayon).
+//!   by the target FPIR. A probe finger too poor to compare (under
+//!   [`fusion::MIN_PROBE_MINUTIAE`]) is set aside and listed in
+//!   [`SearchResult::set_aside`]; if every one is, the decision is
+//!   [`Decision::NoUsableFinger`]. Both stages use every core (rayon).
 //! - [`synthetic`]: master fingers and impressions, deterministic by seed.
 //!
 //! ```
@@ -72,7 +75,7 @@ mod vote;
 
 pub use error::IdentError;
 pub use gallery::{
-    Candidate, Decision, FingerScore, Gallery, SearchParams, SearchResult, MAX_MINUTIAE,
+    Candidate, Decision, FingerScore, Gallery, SearchParams, SearchResult, SetAside, MAX_MINUTIAE,
 };
 pub use rng::mix as mix_seed;
 

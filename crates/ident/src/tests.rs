@@ -321,3 +321,81 @@ fn one_good_finger_is_not_buried_by_a_failed_one() {
     // two 100th to 250th.
     assert!(near_top >= 17, "{near_top}/20 mates in the first 3 of 300");
 }
+
+/// A template cut to its first `k` minutiae (a finger too poor to compare
+/// when `k < fusion::MIN_PROBE_MINUTIAE`).
+fn cut(mut t: scomm_fingerprint::Template, k: usize) -> scomm_fingerprint::Template {
+    t.minutiae.truncate(k);
+    t
+}
+
+#[test]
+fn a_probe_finger_too_poor_to_compare_is_set_aside_and_not_counted() {
+    let g = gallery(100);
+    let params = SearchParams::default();
+    let floor = fusion::MIN_PROBE_MINUTIAE;
+    let mut probe = only(
+        tenprint(42, 1),
+        &[FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX],
+    );
+    assert!(probe.iter().all(|(_, t)| t.minutiae.len() >= floor));
+    probe[0].1 = cut(probe[0].1.clone(), floor - 1);
+    let r = g.search(&probe, &params).unwrap();
+    assert_eq!(
+        r.set_aside,
+        vec![SetAside {
+            position: FingerPosition::RIGHT_INDEX,
+            reason: fusion::Unusable::TooFewMinutiae {
+                found: floor - 1,
+                needed: floor,
+            },
+        }]
+    );
+    // Searched, fused and thresholded as the one finger it has.
+    assert_eq!(r.threshold, fusion::threshold_for_fpir(1e-3, 100, 1));
+    assert!(r
+        .candidates
+        .iter()
+        .all(|c| c.fingers.len() == 1 && c.fingers[0].position == FingerPosition::LEFT_INDEX));
+    assert_eq!(r.candidates[0].subject, 42);
+    assert_eq!(r.decision, Decision::Ident);
+    // Exactly what a search with the good finger alone gives.
+    let alone = g.search(&probe[1..], &params).unwrap();
+    assert_eq!(alone.candidates[0].fused, r.candidates[0].fused);
+    assert_eq!(alone.shortlist, r.shortlist);
+    assert!(alone.set_aside.is_empty());
+    // At the floor a finger is searched.
+    probe[0].1 = cut(tenprint(42, 1)[1].1.clone(), floor);
+    let r = g.search(&probe, &params).unwrap();
+    assert!(r.set_aside.is_empty());
+    assert_eq!(r.threshold, fusion::threshold_for_fpir(1e-3, 100, 2));
+}
+
+#[test]
+fn a_probe_with_no_usable_finger_says_so() {
+    let g = gallery(30);
+    let probe: Vec<_> = only(
+        tenprint(3, 1),
+        &[FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX],
+    )
+    .into_iter()
+    .map(|(p, t)| (p, cut(t, 3)))
+    .collect();
+    let r = g.search(&probe, &SearchParams::default()).unwrap();
+    assert_eq!(r.decision, Decision::NoUsableFinger);
+    assert_eq!(r.set_aside.len(), 2);
+    assert!(r.candidates.is_empty() && r.shortlist.is_empty());
+    assert!(r.threshold.is_infinite());
+    // Not even a measured threshold turns it into a non-ident.
+    let forced = SearchParams {
+        threshold: Some(0.0),
+        ..Default::default()
+    };
+    assert_eq!(
+        g.search(&probe, &forced).unwrap().decision,
+        Decision::NoUsableFinger
+    );
+    assert!(g.filter_only(&probe, 10).unwrap().is_empty());
+    let reason = r.set_aside[0].reason.to_string();
+    assert!(reason.contains("3 minutiae"), "{reason}");
+}

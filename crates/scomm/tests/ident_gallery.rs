@@ -355,3 +355,27 @@ fn a_finger_given_rolled_and_plain_is_taken_rolled() {
         .collect();
     assert!(top.contains(&1) && top.contains(&3), "{json}");
 }
+
+#[test]
+fn a_probe_without_a_usable_finger_is_told_so() {
+    let s = enrolled();
+    // Parallel ridges without planted minutiae: too few minutiae to compare.
+    let p = Pattern::straight(320, 360, 9.0, 0.4);
+    let blank = png(&s.dir, "blank.png", (320, 360, p.render()));
+    let o = scomm(&["ident", "search", &s.gallery, &format!("2={blank}")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("finger 2 set aside"), "{text}");
+    assert!(text.contains("no usable finger"), "{text}");
+    let o = scomm(&[
+        "ident",
+        "search",
+        &s.gallery,
+        &format!("2={blank}"),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(json["decision"], "no-usable-finger");
+    assert_eq!(json["set_aside"][0]["position"], 2);
+    assert!(json["candidates"].as_array().unwrap().is_empty());
+}

@@ -339,6 +339,7 @@ fn search(args: SearchArgs) -> anyhow::Result<()> {
     let decision = match result.decision {
         Decision::Ident => "ident",
         Decision::NonIdent => "non-ident",
+        Decision::NoUsableFinger => "no-usable-finger",
     };
     if args.json {
         let candidates: Vec<serde_json::Value> = result
@@ -366,9 +367,24 @@ fn search(args: SearchArgs) -> anyhow::Result<()> {
                 "subjects": gallery.subjects(),
                 "penetration": result.penetration,
                 "search_ms": ms,
+                "set_aside": result.set_aside.iter().map(|a| serde_json::json!({
+                    "position": a.position.code(),
+                    "reason": a.reason.to_string(),
+                })).collect::<Vec<_>>(),
                 "candidates": candidates,
             })
         );
+        return Ok(());
+    }
+    for a in &result.set_aside {
+        say!(
+            "finger {} set aside, not searched: {}",
+            a.position.code(),
+            a.reason
+        );
+    }
+    if result.decision == Decision::NoUsableFinger {
+        say!("no usable finger: nothing was searched; capture the fingers again");
         return Ok(());
     }
     let best = result.candidates.first();
