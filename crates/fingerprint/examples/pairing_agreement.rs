@@ -154,12 +154,7 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| "../shared/data/fvc2002".to_string());
     let mut found = Vec::new();
-    for (db, dpi) in [
-        ("DB1_B", 500.0),
-        ("DB2_B", 569.0),
-        ("DB3_B", 500.0),
-        ("DB4_B", 500.0),
-    ] {
+    for (db, dpi) in scomm_fingerprint::eval::FVC2002_B {
         let dir = std::path::Path::new(&root).join(db);
         for s in discover(&dir).expect("FVC2002 B folder") {
             found.push((db, s.finger, s.path, dpi));

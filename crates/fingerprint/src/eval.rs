@@ -12,6 +12,15 @@ pub struct Sample {
     pub impression: u32,
 }
 
+/// The four FVC2002 B databases and their scan resolutions (DB2 is 569
+/// dpi; the TIFFs' own resolution tags say 1x1).
+pub const FVC2002_B: [(&str, f64); 4] = [
+    ("DB1_B", 500.0),
+    ("DB2_B", 569.0),
+    ("DB3_B", 500.0),
+    ("DB4_B", 500.0),
+];
+
 const IMAGE_EXTENSIONS: [&str; 7] = ["tif", "tiff", "png", "bmp", "pgm", "wsq", "raw"];
 
 /// Parse `FFF_I.ext` (FVC) or `PPP_F_I.ext` (person, finger, impression).

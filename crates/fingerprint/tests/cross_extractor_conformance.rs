@@ -100,12 +100,7 @@ fn iso_templates_of_another_extractor_match_our_extractions() {
         return;
     };
     let threshold = calibration::threshold_for_fmr(1e-2);
-    for (db, dpi) in [
-        ("DB1_B", 500.0),
-        ("DB2_B", 569.0),
-        ("DB3_B", 500.0),
-        ("DB4_B", 500.0),
-    ] {
+    for (db, dpi) in scomm_fingerprint::eval::FVC2002_B {
         let database = database(&data, db, dpi);
         for side in [Side::Iso, Side::Ours, Side::IsoUnstretched] {
             let (g, gn, i, n) = cross_rates(&database, threshold, side);

@@ -65,12 +65,7 @@ fn cut(t: &Template, k: usize) -> Template {
 /// each of `cuts` minutiae (`Scored`'s count is then the cut).
 fn fvc(root: &str, cuts: &[usize]) -> (Vec<Scored>, Vec<Scored>) {
     let mut samples = Vec::new();
-    for (db, dpi) in [
-        ("DB1_B", 500.0),
-        ("DB2_B", 569.0),
-        ("DB3_B", 500.0),
-        ("DB4_B", 500.0),
-    ] {
+    for (db, dpi) in scomm_fingerprint::eval::FVC2002_B {
         let dir = std::path::Path::new(root).join(db);
         for s in discover(&dir).expect("FVC2002 B folder") {
             samples.push((format!("{db}/{}", s.finger), s.path, dpi));
