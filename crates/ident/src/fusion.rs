@@ -74,9 +74,10 @@ const IMPOSTOR_LOW: [(f64, f64); 6] = [
 /// A finger's LLR never goes below this: a failed finger (a score under
 /// the 10 % FMR threshold) is bounded evidence, not a veto. Set when about
 /// 2.5 % of genuine comparisons failed against 90 % of impostors
-/// (ln(0.025 / 0.9)). With the current matcher 0.9 % fail (calibration
-/// table; the same reckoning gives -4.6), and the tables' own LLR at the
-/// lowest scores is about -3.4 (`mate_misses` example), just above it.
+/// (ln(0.025 / 0.9)). With the current matcher 0.8 % fail (calibration
+/// table; the same reckoning gives -4.7), and the tables' own LLR at the
+/// lowest scores is about -3.4 (`mate_misses` example, before the minimum
+/// minutia quality), just above it.
 pub const LLR_FLOOR: f64 = -3.6;
 /// A probe finger with fewer minutiae than this is too poor to compare:
 /// it is set aside (not searched, not fused, not counted in the
