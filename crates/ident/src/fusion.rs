@@ -348,7 +348,9 @@ pub fn fpir_bound(fpir: f64, subjects: usize) -> f64 {
 /// - `subjects` counts the whole gallery although the full matcher scores
 ///   only the shortlist: with a 1 % shortlist of 100,000 two-index
 ///   subjects the model claims 3.6 % FPIR at the threshold measured for
-///   0.1 % (13.05 against 9.02). The filter keeps the strangers most like
+///   0.1 % (13.05 against 9.02 at 1M fingers, tables before the minimum
+///   minutia quality; the model gives 13.10 with the current ones). The
+///   filter keeps the strangers most like
 ///   the probe, so the shortlist's size is no bound either: without a model
 ///   of the filter and matcher scores together, the gallery is the count
 ///   that holds.
