@@ -71,17 +71,8 @@ tiff('pal4.tif', 4, 2, 4, 1, 3, bytes([0x01, 0x23, 0x45, 0x67]), [(320, 3, cmap)
 tiff('packbits_pal4.tif', 4, 2, 4, 32773, 3, bytes([1, 0x01, 0x23, 0xff, 0x45]), [(320, 3, cmap)])
 PY
 
+source .ci/fuzz-lib.sh
 cd fuzz
 for target in fp_template_parse fp_image_decode; do
-  echo "--- $target: replay corpus"
-  cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -runs=0 -malloc_limit_mb=512 -timeout=30
-  echo "--- $target: fuzz ${SECONDS_PER_TARGET}s"
-  cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -malloc_limit_mb=512 -timeout=20 \
-    -use_value_profile=1 -print_final_stats=1 2>&1 | grep -E 'DONE|Done|stat::number_of_executed_units|ERROR|panicked|SUMMARY' || true
-  # grep hides the progress lines; the exit status that matters is cargo fuzz's.
-  if [ "${PIPESTATUS[0]}" -ne 0 ]; then
-    echo "fuzzing $target found a failure: see fuzz/artifacts/$target/" >&2
-    exit 1
-  fi
+  fuzz_target "$target" "$SECONDS_PER_TARGET" 65536
 done

@@ -19,16 +19,6 @@ for fingers in 40 10; do
     --file "$corpus/seed-$fingers.scg" > /dev/null
 done
 
+source .ci/fuzz-lib.sh
 cd fuzz
-target=ident_gallery_load
-echo "--- $target: replay corpus"
-cargo fuzz run --sanitizer none "$target" "corpus/$target" -- -runs=0 -malloc_limit_mb=512 -timeout=30
-echo "--- $target: fuzz ${SECONDS_PER_TARGET}s"
-cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
-  -max_total_time="$SECONDS_PER_TARGET" -max_len=200000 -malloc_limit_mb=512 -timeout=20 \
-  -use_value_profile=1 -print_final_stats=1 2>&1 | grep -E 'DONE|Done|stat::number_of_executed_units|ERROR|panicked|SUMMARY' || true
-# grep hides the progress lines; the exit status that matters is cargo fuzz's.
-if [ "${PIPESTATUS[0]}" -ne 0 ]; then
-  echo "fuzzing $target found a failure: see fuzz/artifacts/$target/" >&2
-  exit 1
-fi
+fuzz_target ident_gallery_load "$SECONDS_PER_TARGET" 200000
