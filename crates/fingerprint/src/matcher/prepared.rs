@@ -79,11 +79,8 @@ impl Edge {
 
     /// Hash bucket of this exact shape (see [`bucket`]).
     pub fn bucket(&self) -> usize {
-        bucket(
-            self.length,
-            self.from_angle as f32 / ANGLE_UNITS,
-            self.to_angle as f32 / ANGLE_UNITS,
-        )
+        (length_bin(self.length) * ANGLE_BINS + units_angle_bin(self.from_angle)) * ANGLE_BINS
+            + units_angle_bin(self.to_angle)
     }
 }
 
@@ -126,9 +123,28 @@ pub struct BucketEdges {
     pub ends: Vec<(u16, u16)>,
 }
 
+/// The angle in [0, 2π), bit for bit as `angle.rem_euclid(2π)` (then 2π
+/// itself, which rounding can give, as 0). Within two turns the remainder
+/// is the angle or one subtraction of 2π, which is exact (Sterbenz's
+/// lemma), so the slow floating-point remainder is left for angles
+/// further out; every edge of every prepared template wraps two angles.
 pub fn wrap(angle: f32) -> f32 {
-    let a = angle.rem_euclid(2.0 * PI);
-    if a >= 2.0 * PI {
+    const TAU: f32 = 2.0 * PI;
+    let r = if angle.abs() < TAU {
+        angle
+    } else if angle.abs() < 2.0 * TAU {
+        let r = angle - TAU.copysign(angle);
+        // The remainder keeps the angle's sign when it is zero.
+        if r == 0.0 {
+            0.0f32.copysign(angle)
+        } else {
+            r
+        }
+    } else {
+        angle % TAU
+    };
+    let a = if r < 0.0 { r + TAU } else { r };
+    if a >= TAU {
         0.0
     } else {
         a
@@ -161,6 +177,13 @@ fn length_bin(length: f32) -> usize {
 
 fn angle_bin(angle: f32) -> usize {
     ((wrap(angle) / (2.0 * PI) * ANGLE_BINS as f32) as usize).min(ANGLE_BINS - 1)
+}
+
+/// [`angle_bin`] of an angle in angle units, in integers (the same bin
+/// for every one of the 65,536 values, which a test checks).
+#[inline]
+fn units_angle_bin(units: u16) -> usize {
+    (units as usize * ANGLE_BINS) >> 16
 }
 
 /// Every angle bin that [angle - tolerance, angle + tolerance] touches
@@ -241,10 +264,12 @@ impl PreparedTemplate {
             .into_iter()
             .map(|(i, j)| edge(&minutiae, i, j))
             .collect();
+        let canonical_bucket = canonical.iter().map(|e| e.bucket() as u32).collect();
+        let coverage = Coverage::points(minutiae.iter().map(|m| (m.x, m.y)));
         PreparedTemplate {
-            canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
+            canonical_bucket,
             canonical,
-            coverage: Coverage::points(minutiae.iter().map(|m| (m.x, m.y))),
+            coverage,
             bucket_start: Vec::new(),
             bucket_edges: BucketEdges::default(),
             minutiae,
@@ -329,72 +354,115 @@ fn sector(cos: f32, sin: f32, dx: f32, dy: f32) -> usize {
     const TAN_60: f32 = 1.732_050_8;
     // The offset in the minutia's own frame.
     let (u, v) = (dx * cos + dy * sin, -dx * sin + dy * cos);
-    let (u, v, half) = if v >= 0.0 { (u, v, 0) } else { (-u, -v, 3) };
-    half + if v < TAN_60 * u {
-        0
-    } else if v <= -TAN_60 * u {
-        2
-    } else {
-        1
-    }
+    // Without branches (the sector of a neighbour is a coin toss to the
+    // branch predictor): the lower half is the upper one turned by half.
+    let lower = v < 0.0;
+    let (u, v) = if lower { (-u, -v) } else { (u, v) };
+    let past_first = (v >= TAN_60 * u) as usize;
+    let past_second = (v <= -TAN_60 * u) as usize;
+    3 * lower as usize + past_first * (1 + past_second)
 }
 
 /// Undirected neighbour relation, each pair once as (lower, higher) in
 /// ascending order: j is among i's nearest, or the nearest in one of i's
 /// sectors, or the other way round.
 fn neighbour_links(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
-    // Pairs as `lower << 16 | higher`, so that sorting them is sorting u32s.
-    let mut linked: Vec<u32> = Vec::with_capacity(minutiae.len() * (NEIGHBOURS + SECTORS));
+    let n = minutiae.len();
     let (min2, max2) = (MIN_EDGE * MIN_EDGE, MAX_EDGE * MAX_EDGE);
-    // The nearest so far, ascending by (squared distance, index) packed in
-    // one u64 (a non-negative f32's bits order like its value; ties go to
-    // the lower index, as before). Passing the few dozen in reach through
-    // this short sorted array costs far less than listing them and
-    // selecting, which was a quarter of a candidate's preparation.
-    let mut nearest = [0u64; NEIGHBOURS];
+    // Up to this many minutiae the relation is marked in a bit matrix and
+    // read out row by row, already in order and once each: cheaper than
+    // sorting the pairs, most of which come twice (i near j, j near i).
+    const MATRIX: usize = 256;
+    let words = n.div_ceil(64);
+    let mut matrix = if n <= MATRIX {
+        vec![0u64; n * words]
+    } else {
+        Vec::new()
+    };
+    let mut listed: Vec<u32> = Vec::new();
+    // Each minutia's neighbours in reach as (squared distance, index)
+    // packed in one u64: a non-negative f32's bits order like its value,
+    // and ties go to the lower index.
+    let mut reach: Vec<u64> = Vec::with_capacity(n);
+    // Coordinates as arrays, and each other minutia's squared distance and
+    // sector computed in a pass without branches (the sector of a
+    // neighbour is a coin toss to the branch predictor), then gathered.
+    let xs: Vec<f32> = minutiae.iter().map(|m| m.x).collect();
+    let ys: Vec<f32> = minutiae.iter().map(|m| m.y).collect();
+    let mut d2s = vec![0f32; n];
+    let mut sectors = vec![0u8; n];
     for (i, a) in minutiae.iter().enumerate() {
-        let mut kept = 0;
         let mut sector_nearest = [u64::MAX; SECTORS];
         let (cos, sin) = (a.direction.cos(), a.direction.sin());
-        for (j, b) in minutiae.iter().enumerate() {
-            let d2 = (b.x - a.x).powi(2) + (b.y - a.y).powi(2);
+        for j in 0..n {
+            let (dx, dy) = (xs[j] - a.x, ys[j] - a.y);
+            d2s[j] = dx * dx + dy * dy;
+            sectors[j] = sector(cos, sin, dx, dy) as u8;
+        }
+        reach.clear();
+        for j in 0..n {
+            let d2 = d2s[j];
             if j == i || !(min2..=max2).contains(&d2) {
                 continue;
             }
             let key = (d2.to_bits() as u64) << 32 | j as u64;
-            let s = &mut sector_nearest[sector(cos, sin, b.x - a.x, b.y - a.y)];
+            reach.push(key);
+            let s = &mut sector_nearest[sectors[j] as usize];
             *s = (*s).min(key);
-            if kept == NEIGHBOURS {
-                if key >= nearest[NEIGHBOURS - 1] {
-                    continue;
-                }
-                kept -= 1;
-            }
-            let mut k = kept;
-            while k > 0 && nearest[k - 1] > key {
-                nearest[k] = nearest[k - 1];
-                k -= 1;
-            }
-            nearest[k] = key;
-            kept += 1;
+        }
+        // The nearest (in any order: the links are ordered below). A
+        // selection measured faster than sorting or than insertion into
+        // a short sorted array.
+        if reach.len() > NEIGHBOURS {
+            reach.select_nth_unstable(NEIGHBOURS - 1);
+            reach.truncate(NEIGHBOURS);
         }
         let sectors = sector_nearest.iter().filter(|&&k| k != u64::MAX);
-        for &key in nearest[..kept].iter().chain(sectors) {
+        for &key in reach.iter().chain(sectors) {
             let j = (key & 0xffff_ffff) as usize;
-            linked.push((i.min(j) as u32) << 16 | i.max(j) as u32);
+            let (lo, hi) = (i.min(j), i.max(j));
+            if n <= MATRIX {
+                matrix[lo * words + hi / 64] |= 1 << (hi % 64);
+            } else {
+                listed.push((lo as u32) << 16 | hi as u32);
+            }
         }
     }
-    linked.sort_unstable();
-    linked.dedup();
+    if n > MATRIX {
+        listed.sort_unstable();
+        listed.dedup();
+        return listed
+            .into_iter()
+            .map(|l| ((l >> 16) as u16, l as u16))
+            .collect();
+    }
+    let mut linked = Vec::with_capacity(n * NEIGHBOURS);
+    for lo in 0..n {
+        for (w, &word) in matrix[lo * words..(lo + 1) * words].iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let hi = w * 64 + bits.trailing_zeros() as usize;
+                linked.push((lo as u16, hi as u16));
+                bits &= bits - 1;
+            }
+        }
+    }
     linked
-        .into_iter()
-        .map(|l| ((l >> 16) as u16, l as u16))
-        .collect()
+}
+
+/// `units.round() as u32 as u16` for the non-negative values edges have,
+/// without the library call `round` is on baseline x86-64: the fraction
+/// is exact below 2^23.
+#[inline]
+fn round_units(units: f32) -> u16 {
+    debug_assert!((0.0..8_388_608.0).contains(&units));
+    let whole = units as u32;
+    (whole + (units - whole as f32 >= 0.5) as u32) as u16
 }
 
 /// The edge from minutia `f` to minutia `t`.
 fn edge(minutiae: &[PreparedMinutia], f: u16, t: u16) -> Edge {
-    let quantise = |a: f32| (wrap(a) * ANGLE_UNITS).round() as u32 as u16;
+    let quantise = |a: f32| round_units(wrap(a) * ANGLE_UNITS);
     let (a, b) = (&minutiae[f as usize], &minutiae[t as usize]);
     let line = (b.y - a.y).atan2(b.x - a.x);
     Edge {
@@ -417,6 +485,89 @@ mod tests {
             direction: 0.0,
             kind: MinutiaKind::Ending,
             weight: 1.0,
+        }
+    }
+
+    #[test]
+    fn wrap_is_the_euclidean_remainder_bit_for_bit() {
+        let reference = |a: f32| {
+            let r = a.rem_euclid(2.0 * PI);
+            if r >= 2.0 * PI {
+                0.0
+            } else {
+                r
+            }
+        };
+        let tau = 2.0 * PI;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            tau,
+            -tau,
+            2.0 * tau,
+            -2.0 * tau,
+            PI,
+            -PI,
+            3.0 * PI,
+        ];
+        for base in [0.0, PI, tau, -tau, 2.0 * tau, -2.0 * tau, 3.0 * tau] {
+            // The floats around each boundary, and a sweep between.
+            let mut x: f32 = base;
+            for _ in 0..64 {
+                x = x.next_up();
+                values.push(x);
+            }
+            x = base;
+            for _ in 0..64 {
+                x = x.next_down();
+                values.push(x);
+            }
+        }
+        values.extend((-400_000..400_000).map(|k| k as f32 * 0.000_131));
+        values.extend([f32::NAN, f32::INFINITY, 1e9, -1e9]);
+        for a in values {
+            assert_eq!(wrap(a).to_bits(), reference(a).to_bits(), "{a:e}");
+        }
+    }
+
+    #[test]
+    fn edge_angles_round_as_the_library_does() {
+        let mut x = 0.0f32;
+        while x < 65_537.0 {
+            assert_eq!(round_units(x), x.round() as u32 as u16, "{x}");
+            x += 0.249_987;
+        }
+        // Every float next to the first half-integers.
+        for half in 0..64 {
+            let mut x = half as f32 + 0.5;
+            for _ in 0..32 {
+                x = x.next_down();
+            }
+            for _ in 0..64 {
+                assert_eq!(round_units(x), x.round() as u32 as u16, "{x}");
+                x = x.next_up();
+            }
+        }
+        for x in [
+            0.5f32,
+            1.5,
+            2.5,
+            65_535.5,
+            0.5f32.next_down(),
+            65_535.5f32.next_down(),
+        ] {
+            assert_eq!(round_units(x), x.round() as u32 as u16, "{x}");
+        }
+    }
+
+    #[test]
+    fn angle_bins_in_units_are_the_bins_of_the_angles() {
+        for units in 0..=u16::MAX {
+            assert_eq!(
+                units_angle_bin(units),
+                angle_bin(units as f32 / ANGLE_UNITS),
+                "{units}"
+            );
         }
     }
 
