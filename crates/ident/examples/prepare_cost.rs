@@ -45,7 +45,9 @@ fn main() {
     let templates: Vec<_> = (0..fingers)
         .map(|s| eval::synthetic_probe(7, s, 0, &position).remove(0).1)
         .collect();
-    let probe = eval::synthetic_probe(7, u64::MAX / 2, 1, &position).remove(0).1;
+    let probe = eval::synthetic_probe(7, u64::MAX / 2, 1, &position)
+        .remove(0)
+        .1;
     let matcher = Matcher::new(&probe);
     let n = templates.len();
     let minutiae = templates.iter().map(|t| t.minutiae.len()).sum::<usize>() as f64 / n as f64;
