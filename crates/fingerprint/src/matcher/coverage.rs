@@ -122,9 +122,24 @@ impl Coverage {
             let i = gy * self.width + gx;
             return self.bits[i / 64] >> (i % 64) & 1 == 1;
         }
-        // The same cells `new` would set, asked of each point in turn.
+        // The same cells `new` would set, asked of each point in turn. A
+        // cell is set when its centre is within the reach; the squared
+        // distance settles that at once unless the centre lies within a
+        // hair of the reach's edge, where the exact rows and columns of
+        // `new` decide (their rounding is far smaller than the hair).
+        const HAIR: f32 = 0.5;
+        let (near, far) = (
+            OVERLAP_REACH * OVERLAP_REACH - HAIR,
+            OVERLAP_REACH * OVERLAP_REACH + HAIR,
+        );
+        let (cx, cy) = (
+            self.x0 + (gx as f32 + 0.5) * CELL,
+            self.y0 + (gy as f32 + 0.5) * CELL,
+        );
         self.points.iter().any(|&(px, py, gy0, gy1)| {
-            (gy0..=gy1).contains(&gy) && self.columns(px, py, gy).contains(&gx)
+            let d2 = (cx - px) * (cx - px) + (cy - py) * (cy - py);
+            d2 <= near
+                || (d2 < far && (gy0..=gy1).contains(&gy) && self.columns(px, py, gy).contains(&gx))
         })
     }
 }
@@ -158,7 +173,7 @@ mod tests {
             state ^= state << 17;
             (state >> 40) as f32 / (1u64 << 24) as f32 * range
         };
-        for n in [1, 2, 7, 40] {
+        for n in [1, 2, 7, 40, 3, 12, 25, 60, 5, 33, 40, 40, 80, 17] {
             let points: Vec<(f32, f32)> = (0..n).map(|_| (next(400.0), -next(400.0))).collect();
             let (bitmap, kept) = (
                 Coverage::new(points.iter().copied()),
