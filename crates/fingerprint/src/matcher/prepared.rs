@@ -630,6 +630,63 @@ mod tests {
         }
     }
 
+    /// The neighbour relation by its definition, the slow way: every
+    /// minutia's twelve nearest in reach and its nearest in each sector.
+    fn links_by_definition(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
+        let mut links = std::collections::BTreeSet::new();
+        for (i, a) in minutiae.iter().enumerate() {
+            let mut reach: Vec<(f32, usize)> = minutiae
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, b)| ((b.x - a.x).powi(2) + (b.y - a.y).powi(2), j))
+                .filter(|&(d2, _)| (MIN_EDGE * MIN_EDGE..=MAX_EDGE * MAX_EDGE).contains(&d2))
+                .collect();
+            reach.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+            let mut linked: Vec<usize> = reach.iter().take(NEIGHBOURS).map(|&(_, j)| j).collect();
+            let (cos, sin) = (a.direction.cos(), a.direction.sin());
+            for s in 0..SECTORS {
+                let b = &minutiae;
+                if let Some(&(_, j)) = reach
+                    .iter()
+                    .find(|&&(_, j)| sector(cos, sin, b[j].x - a.x, b[j].y - a.y) == s)
+                {
+                    linked.push(j);
+                }
+            }
+            for j in linked {
+                links.insert((i.min(j) as u16, i.max(j) as u16));
+            }
+        }
+        links.into_iter().collect()
+    }
+
+    #[test]
+    fn neighbour_links_follow_their_definition_for_small_and_large_templates() {
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = |range: f32| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 40) as f32 / (1u64 << 24) as f32 * range
+        };
+        // Up to 256 minutiae the links come from a bit matrix, beyond from
+        // a sorted list; whole-pixel places make ties in distance.
+        for n in [0, 1, 2, 13, 40, 64, 65, 200, 256, 257, 300] {
+            let minutiae: Vec<PreparedMinutia> = (0..n)
+                .map(|_| PreparedMinutia {
+                    direction: next(2.0 * PI),
+                    ..at(next(500.0).floor(), -next(600.0).floor())
+                })
+                .collect();
+            assert_eq!(
+                neighbour_links(&minutiae),
+                links_by_definition(&minutiae),
+                "{n} minutiae"
+            );
+        }
+    }
+
     #[test]
     fn a_cluster_on_one_side_leaves_a_link_to_the_other() {
         // Minutia 0 with 15 spurious minutiae crowded on its east side (its
