@@ -79,8 +79,11 @@ impl Edge {
 
     /// Hash bucket of this exact shape (see [`bucket`]).
     pub fn bucket(&self) -> usize {
-        (length_bin(self.length) * ANGLE_BINS + units_angle_bin(self.from_angle)) * ANGLE_BINS
-            + units_angle_bin(self.to_angle)
+        bucket(
+            length_bin(self.length),
+            units_angle_bin(self.from_angle),
+            units_angle_bin(self.to_angle),
+        )
     }
 }
 
@@ -205,8 +208,9 @@ fn angle_bins_within(angle: f32) -> ([usize; 4], usize) {
     (bins, n)
 }
 
-pub fn bucket(length: f32, from_angle: f32, to_angle: f32) -> usize {
-    (length_bin(length) * ANGLE_BINS + angle_bin(from_angle)) * ANGLE_BINS + angle_bin(to_angle)
+/// The hash bucket of a length bin and two angle bins.
+fn bucket(length_bin: usize, from_bin: usize, to_bin: usize) -> usize {
+    (length_bin * ANGLE_BINS + from_bin) * ANGLE_BINS + to_bin
 }
 
 /// A minutia's weight in the overlap, from its quality: it stands for the
@@ -264,12 +268,10 @@ impl PreparedTemplate {
             .into_iter()
             .map(|(i, j)| edge(&minutiae, i, j))
             .collect();
-        let canonical_bucket = canonical.iter().map(|e| e.bucket() as u32).collect();
-        let coverage = Coverage::points(minutiae.iter().map(|m| (m.x, m.y)));
         PreparedTemplate {
-            canonical_bucket,
+            canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
             canonical,
-            coverage,
+            coverage: Coverage::points(minutiae.iter().map(|m| (m.x, m.y))),
             bucket_start: Vec::new(),
             bucket_edges: BucketEdges::default(),
             minutiae,
@@ -311,7 +313,7 @@ impl PreparedTemplate {
             for l in l0..=l1 {
                 for &f in &fa[..nf] {
                     for &t in &ta[..nt] {
-                        entries.push((((l * ANGLE_BINS + f) * ANGLE_BINS + t) as u32, k as u32));
+                        entries.push((bucket(l, f, t) as u32, k as u32));
                     }
                 }
             }
@@ -440,8 +442,8 @@ fn neighbour_links(minutiae: &[PreparedMinutia]) -> Vec<(u16, u16)> {
             select_smallest(&mut reach, NEIGHBOURS);
             reach.truncate(NEIGHBOURS);
         }
-        let sectors = sector_nearest.iter().filter(|&&k| k != u64::MAX);
-        for &key in reach.iter().chain(sectors) {
+        let sector_links = sector_nearest.iter().filter(|&&k| k != u64::MAX);
+        for &key in reach.iter().chain(sector_links) {
             let j = (key & 0xffff_ffff) as usize;
             let (lo, hi) = (i.min(j), i.max(j));
             if n <= MATRIX {
