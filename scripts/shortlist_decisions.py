@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""FNIR at FPIR 1 % and 0.1 % for decision scores computed from every
+shortlisted candidate's per-finger LLRs (the output of the scomm-ident
+example `shortlist_scores`): the fused LLR the search decides by, and
+cohort normalisations, LLR floors and finger rules to compare it with.
+
+    python3 scripts/shortlist_decisions.py scores.txt
+
+A mated search counts as found when its mate is first by the score and
+strictly above the threshold: the highest non-mated best score that the
+FPIR still allows past (as `scomm_ident::eval::threshold_at_fpir`).
+"""
+import math
+import sys
+
+import numpy as np
+
+
+def read(path):
+    mated, non_mated = [], []
+    for line in open(path):
+        f = line.split()
+        ids, llrs = [], []
+        for c in f[3:]:
+            i, r, l = c.split(":")
+            ids.append(int(i))
+            llrs.append((float(r), float(l)))
+        search = (int(f[1]), np.array(ids), np.array(llrs).reshape(-1, 2))
+        (mated if f[0] == "M" else non_mated).append(search)
+    return mated, non_mated
+
+
+def rest(col):
+    """The shortlist's values but the best (the cohort the best stands out of)."""
+    col = col[~np.isnan(col)]
+    return np.sort(col)[::-1][1:]
+
+
+def cohort(f, top=None):
+    c = rest(f)[:top]
+    return c.mean(), c.std() + 1e-9
+
+
+def per_finger(L, norm):
+    out = np.zeros(len(L))
+    for k in range(2):
+        col = L[:, k]
+        if np.all(np.isnan(col)):
+            continue
+        out += np.nan_to_num(norm(col, rest(col)))
+    return out
+
+
+def fused(L):
+    return np.nansum(L, axis=1)
+
+
+SCORES = {
+    "fused LLR": fused,
+    "minus the mean of the rest": lambda L: fused(L) - cohort(fused(L))[0],
+    "z against the rest": lambda L: (fused(L) - cohort(fused(L))[0]) / cohort(fused(L))[1],
+    "z against the best 50 of the rest": lambda L: (fused(L) - cohort(fused(L), 50)[0])
+    / cohort(fused(L), 50)[1],
+    "minus the second-best": lambda L: fused(L) - rest(fused(L))[0],
+    "per-finger z, summed": lambda L: per_finger(L, lambda c, r: (c - r.mean()) / (r.std() + 1e-9)),
+    **{
+        f"LLR floored at -{c}": (lambda c: lambda L: np.nansum(np.maximum(L, -c), axis=1))(c)
+        for c in (3.0, 2.5, 2.0, 1.5, 1.0, 0.5, 0.0)
+    },
+    "best finger only": lambda L: np.nanmax(L, axis=1),
+    "best + 0.5 x other": lambda L: np.nanmax(L, axis=1) + 0.5 * np.nanmin(L, axis=1),
+}
+
+
+def main():
+    mated, non_mated = read(sys.argv[1])
+    print(f"{len(mated)} mated, {len(non_mated)} non-mated searches")
+    for name, score in SCORES.items():
+        tops = sorted(
+            (score(L).max() if len(L) else -math.inf for _, _, L in non_mated), reverse=True
+        )
+        row = [f"{name:<36}"]
+        for fpir in (0.01, 0.001):
+            t = tops[int(math.floor(fpir * len(tops)))]
+            missed = 0
+            for s, ids, L in mated:
+                if len(L) == 0:
+                    missed += 1
+                    continue
+                v = score(L)
+                best = int(np.argmax(v))
+                missed += not (ids[best] == s and v[best] > t)
+            row.append(f"FPIR {fpir:.1%}: FNIR {missed / len(mated):6.2%} ({missed}, threshold {t:.2f})")
+        print("  ".join(row))
+
+
+if __name__ == "__main__":
+    main()
