@@ -11,14 +11,14 @@
 
 /// (false match rate, lowest score that keeps to it).
 pub const THRESHOLDS: [(f64, f32); 8] = [
-    (1e-1, 4.89),
-    (3e-2, 6.76),
-    (1e-2, 8.69),
-    (3e-3, 11.10),
-    (1e-3, 13.73),
-    (3e-4, 16.94),
-    (1e-4, 19.53),
-    (3e-5, 22.19),
+    (1e-1, 3.19),
+    (3e-2, 4.45),
+    (1e-2, 5.76),
+    (3e-3, 7.53),
+    (1e-3, 9.16),
+    (3e-4, 10.81),
+    (1e-4, 12.98),
+    (3e-5, 15.28),
 ];
 
 /// Score threshold for a target false-match rate, interpolated in log(FMR)

@@ -53,11 +53,27 @@ pub struct Comparison {
     pub score: f32,
     /// (probe minutia, candidate minutia) pairs of the best pairing.
     pub pairs: Vec<(u16, u16)>,
+    /// Cycle-closing edges of the best pairing, tight or loose.
     pub supporting_edges: u32,
     /// Paired minutiae confirmed by a cycle-closing edge.
     pub confirmed: u32,
+    /// Shape error level (0 to 31, see `TIGHT_LEVEL`) of every
+    /// cycle-closing edge of the best pairing, tight or not (filled by
+    /// `Matcher::explain` only).
+    pub cycle_levels: Vec<u8>,
     /// Minutiae of probe and candidate in the area both impressions show.
     pub overlap: (u32, u32),
+}
+
+impl Comparison {
+    /// Cycle-closing edges of the best pairing whose shape error is under
+    /// `TIGHT_LEVEL` (filled by `Matcher::explain` only).
+    pub fn tight_edges(&self) -> usize {
+        self.cycle_levels
+            .iter()
+            .filter(|&&l| (l as u32) < TIGHT_LEVEL)
+            .count()
+    }
 }
 
 /// Reusable work space of a comparison (avoids allocating per call).
@@ -84,19 +100,49 @@ pub struct Scratch {
     roots: Vec<u64>,
     paired_a: Vec<u16>,
     paired_b: Vec<u16>,
-    support: Vec<u16>,
+    /// How each probe minutia of the pairing being grown is confirmed:
+    /// `UNCONFIRMED`, `LOOSELY` or `TIGHTLY` (the best of its cycle-closing
+    /// edges); all `UNCONFIRMED` between roots.
+    support: Vec<u8>,
     queue: ErrorQueue,
     pairs: Vec<(u16, u16)>,
     tried: Vec<bool>,
     tried_cells: Vec<u32>,
     tree_edge: Vec<bool>,
     tree_edges: Vec<u32>,
+    /// `Comparison::cycle_levels` of the pairing being grown (explain only).
+    cycle_levels: Vec<u8>,
 }
 
 const UNPAIRED: u16 = u16::MAX;
 
 /// Levels of the best-first queue over edge-match errors (0..=3).
 const ERROR_LEVELS: usize = 32;
+
+/// A cycle-closing edge is tight when its shape error is under this level,
+/// loose otherwise. Measured on FVC2002 B (all pairs within each database,
+/// `cycle_edge_errors` example): the cycle-closing edges of genuine
+/// pairings peak at levels 5-9, those of chance pairings at 13-17, and the
+/// two are equally likely at 11-12; the synthetic fingers' edges lie the
+/// same way (`synthetic_tail --levels` in scomm-ident).
+const TIGHT_LEVEL: u32 = 12;
+/// What a loose cycle-closing edge counts for against a tight one, and a
+/// paired minutia confirmed by loose edges only against one with a tight
+/// edge. Chance pairings close their cycles mostly with loose edges, so
+/// counting that evidence less lowers the impostor tail; but genuine pairs
+/// of very different impressions (wet against dry, where minutia
+/// directions differ by 10-25°) close theirs with loose edges too, so it
+/// still counts. Chosen on the FVC2002 B calibration and on synthetic
+/// two-index searches (BENCHMARKS.md, "Loose evidence counts less"): 0 for
+/// edges drops such genuine pairs under the EER threshold, and 0.5 for
+/// confirmations costs DB4's EER as much.
+const LOOSE_EDGE_WEIGHT: f32 = 0.5;
+const LOOSE_CONFIRMATION_WEIGHT: f32 = 0.75;
+
+/// `Scratch::support` values.
+const UNCONFIRMED: u8 = 0;
+const LOOSELY: u8 = 1;
+const TIGHTLY: u8 = 2;
 
 /// Best-first queue of edge matches by shape error, as buckets of
 /// quantised error: O(1) push and pop (the pairing loop's hot spot), the
@@ -390,7 +436,7 @@ fn pair_and_score(
     scratch.tried_cells.clear();
     scratch.paired_a.resize(n_a, UNPAIRED);
     scratch.paired_b.resize(n_b, UNPAIRED);
-    scratch.support.resize(n_a, 0);
+    scratch.support.resize(n_a, UNCONFIRMED);
     let mut best = Comparison::default();
     let mut best_evidence = scoring::Evidence::default();
     let mut best_alignment: Option<Alignment> = None;
@@ -405,7 +451,7 @@ fn pair_and_score(
         }
         tried += 1;
         let (a, b) = ((cell / n_b) as u16, (cell % n_b) as u16);
-        let (evidence, fitted) = pair_from_root(probe, candidate, scratch, a, b);
+        let (evidence, fitted) = pair_from_root(probe, candidate, scratch, a, b, explain);
         for &(pa, pb) in &scratch.pairs {
             let cell = pa as usize * n_b + pb as usize;
             scratch.tried[cell] = true;
@@ -416,11 +462,14 @@ fn pair_and_score(
             best_alignment = Some(fitted);
             best.pairs.clear();
             best.pairs.extend_from_slice(&scratch.pairs);
+            if explain {
+                best.cycle_levels.clone_from(&scratch.cycle_levels);
+            }
         }
         for &(pa, pb) in &scratch.pairs {
             scratch.paired_a[pa as usize] = UNPAIRED;
             scratch.paired_b[pb as usize] = UNPAIRED;
-            scratch.support[pa as usize] = 0;
+            scratch.support[pa as usize] = UNCONFIRMED;
         }
     }
     for &cell in &scratch.tried_cells {
@@ -614,6 +663,7 @@ fn pair_from_root(
     scratch: &mut Scratch,
     root_a: u16,
     root_b: u16,
+    explain: bool,
 ) -> (scoring::Evidence, Alignment) {
     let n_b = candidate.minutiae.len();
     let root_rotation = rotation(probe, candidate, root_a, root_b);
@@ -623,7 +673,9 @@ fn pair_from_root(
     );
     scratch.pairs.clear();
     scratch.queue.clear();
+    scratch.cycle_levels.clear();
     let mut supporting = 0u32;
+    let mut supporting_weight = 0f32;
     let mut fit = RigidFit::default();
     fit.add(
         &probe.minutiae[root_a as usize],
@@ -654,9 +706,17 @@ fn pair_from_root(
             // paired them, it closes a cycle and confirms both ends. Such an
             // edge is popped once from each end, hence counted twice.
             if !scratch.tree_edge[k as usize] {
+                let tight = m.level < TIGHT_LEVEL;
                 supporting += 1;
-                scratch.support[to_a as usize] += 1;
-                scratch.support[from_a as usize] += 1;
+                supporting_weight += if tight { 1.0 } else { LOOSE_EDGE_WEIGHT };
+                if explain && from_a < to_a {
+                    scratch.cycle_levels.push(m.level as u8);
+                }
+                let how = if tight { TIGHTLY } else { LOOSELY };
+                for end in [to_a, from_a] {
+                    let s = &mut scratch.support[end as usize];
+                    *s = (*s).max(how);
+                }
             }
             continue;
         }
@@ -696,14 +756,23 @@ fn pair_from_root(
         scratch.tree_edge[k as usize] = false;
     }
     scratch.tree_edges.clear();
+    let (mut confirmed, mut confirmed_weight) = (0, 0.0);
+    for &(a, _) in &scratch.pairs {
+        match scratch.support[a as usize] {
+            TIGHTLY => (confirmed, confirmed_weight) = (confirmed + 1, confirmed_weight + 1.0),
+            LOOSELY => {
+                (confirmed, confirmed_weight) =
+                    (confirmed + 1, confirmed_weight + LOOSE_CONFIRMATION_WEIGHT)
+            }
+            _ => {}
+        }
+    }
     let evidence = scoring::Evidence {
         pairs: scratch.pairs.len(),
-        confirmed: scratch
-            .pairs
-            .iter()
-            .filter(|(a, _)| scratch.support[*a as usize] >= 1)
-            .count(),
+        confirmed,
+        confirmed_weight,
         cycle_edges: supporting / 2,
+        cycle_weight: supporting_weight / 2.0,
     };
     // The whole pairing's fit places the impressions better than the
     // root's direction alone (the overlap is counted with it).

@@ -1,6 +1,8 @@
 //! Score of a pairing. The evidence: minutiae confirmed by an edge outside
 //! the pairing tree (a chance pairing grows as a tree, a real one as a
-//! mesh) and the number of such cycle-closing edges, scaled by the share
+//! mesh) and the number of such cycle-closing edges (loose evidence, an
+//! edge whose shape agrees no better than chance edges' do, counting
+//! less), scaled by the share
 //! of the minutiae in the area both impressions show that were confirmed.
 //! The scaling is a product, not a bonus: a chance pairing finds a few
 //! confirmations wherever two large prints overlap, but explains little of
@@ -23,13 +25,19 @@ pub struct Evidence {
     pub pairs: usize,
     /// Paired minutiae touched by at least one cycle-closing edge.
     pub confirmed: usize,
+    /// The confirmed minutiae, one confirmed by loose edges only counting
+    /// less (`super::LOOSE_CONFIRMATION_WEIGHT`).
+    pub confirmed_weight: f32,
     pub cycle_edges: u32,
+    /// The cycle-closing edges, a loose one counting less than a tight one
+    /// (`super::LOOSE_EDGE_WEIGHT`).
+    pub cycle_weight: f32,
 }
 
 impl Evidence {
     /// Ranks pairings from different roots of one comparison.
     pub fn strength(&self) -> f32 {
-        self.confirmed as f32 + CYCLE_EDGE_WEIGHT * self.cycle_edges as f32
+        self.confirmed_weight + CYCLE_EDGE_WEIGHT * self.cycle_weight
     }
 }
 
@@ -37,7 +45,7 @@ impl Evidence {
 /// minutiae in the overlap (about their count, doubtful minutiae counting
 /// less: `prepared::overlap_weight`).
 pub fn score(evidence: &Evidence, overlap_probe: f32, overlap_candidate: f32) -> f32 {
-    let c = evidence.confirmed as f32;
+    let c = evidence.confirmed_weight;
     let fraction =
         0.5 * (c / overlap_probe.max(MIN_OVERLAP) + c / overlap_candidate.max(MIN_OVERLAP));
     evidence.strength() * (BASE_SHARE + fraction.min(1.0))

@@ -156,11 +156,13 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     };
     println!("score {:.2} ({verdict})", comparison.score);
     println!(
-        "paired minutiae {} (of {} and {}), supporting edges {}",
+        "paired minutiae {} (of {} and {}), confirmed {}, cycle-closing edges {} ({} tight)",
         comparison.pairs.len(),
         a.minutiae.len(),
         b.minutiae.len(),
-        comparison.supporting_edges
+        comparison.confirmed,
+        comparison.supporting_edges,
+        comparison.tight_edges()
     );
     if let Some(out) = &args.dump {
         scomm_fingerprint::dump::write_pairing(
