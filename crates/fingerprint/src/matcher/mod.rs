@@ -53,13 +53,15 @@ pub struct Comparison {
     pub score: f32,
     /// (probe minutia, candidate minutia) pairs of the best pairing.
     pub pairs: Vec<(u16, u16)>,
-    /// Cycle-closing edges of the best pairing, tight or loose.
+    /// Cycle-closing edges of the best pairing, tight or loose, as the
+    /// score counts them (each time the pairing reaches one from an end,
+    /// halved: most are reached from both ends, some from one only).
     pub supporting_edges: u32,
     /// Paired minutiae confirmed by a cycle-closing edge.
     pub confirmed: u32,
     /// Shape error level (0 to 31, see `TIGHT_LEVEL`) of every
-    /// cycle-closing edge of the best pairing, tight or not (filled by
-    /// `Matcher::explain` only).
+    /// cycle-closing edge of the best pairing, tight or not, each listed
+    /// once (filled by `Matcher::explain` only).
     pub cycle_levels: Vec<u8>,
     /// Minutiae of probe and candidate in the area both impressions show.
     pub overlap: (u32, u32),
@@ -110,8 +112,9 @@ pub struct Scratch {
     tried_cells: Vec<u32>,
     tree_edge: Vec<bool>,
     tree_edges: Vec<u32>,
-    /// `Comparison::cycle_levels` of the pairing being grown (explain only).
-    cycle_levels: Vec<u8>,
+    /// The cycle-closing edge matches of the pairing being grown, each
+    /// once (explain only).
+    cycle_matches: Vec<u32>,
 }
 
 const UNPAIRED: u16 = u16::MAX;
@@ -463,7 +466,13 @@ fn pair_and_score(
             best.pairs.clear();
             best.pairs.extend_from_slice(&scratch.pairs);
             if explain {
-                best.cycle_levels.clone_from(&scratch.cycle_levels);
+                best.cycle_levels.clear();
+                best.cycle_levels.extend(
+                    scratch
+                        .cycle_matches
+                        .iter()
+                        .map(|&k| scratch.matches[k as usize].level as u8),
+                );
             }
         }
         for &(pa, pb) in &scratch.pairs {
@@ -673,7 +682,7 @@ fn pair_from_root(
     );
     scratch.pairs.clear();
     scratch.queue.clear();
-    scratch.cycle_levels.clear();
+    scratch.cycle_matches.clear();
     let mut supporting = 0u32;
     let mut supporting_weight = 0f32;
     let mut fit = RigidFit::default();
@@ -709,8 +718,8 @@ fn pair_from_root(
                 let tight = m.level < TIGHT_LEVEL;
                 supporting += 1;
                 supporting_weight += if tight { 1.0 } else { LOOSE_EDGE_WEIGHT };
-                if explain && from_a < to_a {
-                    scratch.cycle_levels.push(m.level as u8);
+                if explain {
+                    scratch.cycle_matches.push(k);
                 }
                 let how = if tight { TIGHTLY } else { LOOSELY };
                 for end in [to_a, from_a] {
@@ -756,6 +765,9 @@ fn pair_from_root(
         scratch.tree_edge[k as usize] = false;
     }
     scratch.tree_edges.clear();
+    // Usually found from both ends; listed once.
+    scratch.cycle_matches.sort_unstable();
+    scratch.cycle_matches.dedup();
     let (mut confirmed, mut confirmed_weight) = (0, 0.0);
     for &(a, _) in &scratch.pairs {
         match scratch.support[a as usize] {

@@ -96,6 +96,59 @@ fn identical_templates_pair_every_minutia() {
 }
 
 #[test]
+fn explain_lists_each_cycle_closing_edge_once_with_its_level() {
+    // The same finger, exactly: every edge has the same shape in both, so
+    // every cycle-closing edge is tight.
+    let t = random_finger(2, 35);
+    let c = Matcher::new(&t).explain(&PreparedTemplate::new(&t));
+    // Every edge is reached from both of its ends here, so the score's
+    // count (reaches, halved) is the number of edges.
+    assert!(c.supporting_edges > 0);
+    assert_eq!(c.cycle_levels.len(), c.supporting_edges as usize);
+    assert_eq!(c.tight_edges(), c.cycle_levels.len());
+    // A distorted impression: shapes differ, some edges are loose; some
+    // are reached from one end only, none is listed twice.
+    let finger = random_finger(3, 40);
+    let a = impression(&finger, 5, 0.0, (0.0, 0.0), 1.0, 0.1);
+    let b = impression(&finger, 7, 0.3, (20.0, -10.0), 1.08, 0.1);
+    let c = Matcher::new(&a).explain(&PreparedTemplate::new(&b));
+    let edges = c.cycle_levels.len();
+    let reaches_halved = c.supporting_edges as usize;
+    assert!(edges >= reaches_halved && edges <= 2 * reaches_halved + 1);
+    assert!(
+        c.tight_edges() < c.cycle_levels.len(),
+        "{:?}",
+        c.cycle_levels
+    );
+    assert!(c.cycle_levels.iter().all(|&l| (l as usize) < ERROR_LEVELS));
+}
+
+#[test]
+fn loose_evidence_counts_less_than_tight() {
+    let evidence = |tight: bool| {
+        let (edge, confirmation) = if tight {
+            (1.0, 1.0)
+        } else {
+            (LOOSE_EDGE_WEIGHT, LOOSE_CONFIRMATION_WEIGHT)
+        };
+        scoring::Evidence {
+            pairs: 12,
+            confirmed: 10,
+            confirmed_weight: 10.0 * confirmation,
+            cycle_edges: 20,
+            cycle_weight: 20.0 * edge,
+        }
+    };
+    let (tight, loose) = (evidence(true), evidence(false));
+    assert!(loose.strength() < tight.strength());
+    assert!(scoring::score(&loose, 20.0, 20.0) < scoring::score(&tight, 20.0, 20.0));
+    assert!(
+        scoring::score(&loose, 20.0, 20.0) > 0.0,
+        "loose evidence still counts"
+    );
+}
+
+#[test]
 fn moved_rotated_distorted_impressions_match() {
     for seed in 1..=8u64 {
         let finger = random_finger(seed, 40);
