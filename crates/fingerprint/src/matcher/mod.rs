@@ -24,6 +24,7 @@ use prepared::{
     angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS, LANES,
     LENGTH_TOLERANCE_BASE, LENGTH_TOLERANCE_SLOPE,
 };
+use scoring::{LOOSE_CONFIRMATION_WEIGHT, LOOSE_EDGE_WEIGHT};
 
 use crate::template::Template;
 
@@ -112,8 +113,8 @@ pub struct Scratch {
     tried_cells: Vec<u32>,
     tree_edge: Vec<bool>,
     tree_edges: Vec<u32>,
-    /// The cycle-closing edge matches of the pairing being grown, each
-    /// once (explain only).
+    /// The cycle-closing edge matches of the pairing being grown, as
+    /// reached (explain only).
     cycle_matches: Vec<u32>,
 }
 
@@ -129,18 +130,6 @@ const ERROR_LEVELS: usize = 32;
 /// two are equally likely at 11-12; the synthetic fingers' edges lie the
 /// same way (`synthetic_tail --levels` in scomm-ident).
 const TIGHT_LEVEL: u32 = 12;
-/// What a loose cycle-closing edge counts for against a tight one, and a
-/// paired minutia confirmed by loose edges only against one with a tight
-/// edge. Chance pairings close their cycles mostly with loose edges, so
-/// counting that evidence less lowers the impostor tail; but genuine pairs
-/// of very different impressions (wet against dry, where minutia
-/// directions differ by 10-25°) close theirs with loose edges too, so it
-/// still counts. Chosen on the FVC2002 B calibration and on synthetic
-/// two-index searches (BENCHMARKS.md, "Loose evidence counts less"): 0 for
-/// edges drops such genuine pairs under the EER threshold, and 0.5 for
-/// confirmations costs DB4's EER as much.
-const LOOSE_EDGE_WEIGHT: f32 = 0.5;
-const LOOSE_CONFIRMATION_WEIGHT: f32 = 0.75;
 
 /// `Scratch::support` values.
 const UNCONFIRMED: u8 = 0;
@@ -466,6 +455,9 @@ fn pair_and_score(
             best.pairs.clear();
             best.pairs.extend_from_slice(&scratch.pairs);
             if explain {
+                // Usually reached from both ends; listed once.
+                scratch.cycle_matches.sort_unstable();
+                scratch.cycle_matches.dedup();
                 best.cycle_levels.clear();
                 best.cycle_levels.extend(
                     scratch
@@ -765,24 +757,23 @@ fn pair_from_root(
         scratch.tree_edge[k as usize] = false;
     }
     scratch.tree_edges.clear();
-    // Usually found from both ends; listed once.
-    scratch.cycle_matches.sort_unstable();
-    scratch.cycle_matches.dedup();
-    let (mut confirmed, mut confirmed_weight) = (0, 0.0);
-    for &(a, _) in &scratch.pairs {
-        match scratch.support[a as usize] {
-            TIGHTLY => (confirmed, confirmed_weight) = (confirmed + 1, confirmed_weight + 1.0),
-            LOOSELY => {
-                (confirmed, confirmed_weight) =
-                    (confirmed + 1, confirmed_weight + LOOSE_CONFIRMATION_WEIGHT)
-            }
-            _ => {}
-        }
-    }
+    let support = |&(a, _): &(u16, u16)| scratch.support[a as usize];
     let evidence = scoring::Evidence {
         pairs: scratch.pairs.len(),
-        confirmed,
-        confirmed_weight,
+        confirmed: scratch
+            .pairs
+            .iter()
+            .filter(|p| support(p) != UNCONFIRMED)
+            .count(),
+        confirmed_weight: scratch
+            .pairs
+            .iter()
+            .map(|p| match support(p) {
+                TIGHTLY => 1.0,
+                LOOSELY => LOOSE_CONFIRMATION_WEIGHT,
+                _ => 0.0,
+            })
+            .sum(),
         cycle_edges: supporting / 2,
         cycle_weight: supporting_weight / 2.0,
     };

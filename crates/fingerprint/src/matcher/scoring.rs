@@ -20,17 +20,30 @@ const BASE_SHARE: f32 = 0.25;
 /// this much, so that a tiny chance overlap cannot claim a high fraction.
 const MIN_OVERLAP: f32 = 8.0;
 
+/// What a loose cycle-closing edge (`super::TIGHT_LEVEL`) counts for
+/// against a tight one, and a paired minutia confirmed by loose edges only
+/// against one with a tight edge. Chance pairings close their cycles mostly with loose edges, so
+/// counting that evidence less lowers the impostor tail; but genuine pairs
+/// of very different impressions (wet against dry, where minutia
+/// directions differ by 10-25°) close theirs with loose edges too, so it
+/// still counts. Chosen on the FVC2002 B calibration and on synthetic
+/// two-index searches (BENCHMARKS.md, "Loose evidence counts less"): 0 for
+/// edges drops such genuine pairs under the EER threshold, and 0.5 for
+/// confirmations costs DB4's EER as much.
+pub(super) const LOOSE_EDGE_WEIGHT: f32 = 0.5;
+pub(super) const LOOSE_CONFIRMATION_WEIGHT: f32 = 0.75;
+
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Evidence {
     pub pairs: usize,
     /// Paired minutiae touched by at least one cycle-closing edge.
     pub confirmed: usize,
     /// The confirmed minutiae, one confirmed by loose edges only counting
-    /// less (`super::LOOSE_CONFIRMATION_WEIGHT`).
+    /// less (`LOOSE_CONFIRMATION_WEIGHT`).
     pub confirmed_weight: f32,
     pub cycle_edges: u32,
     /// The cycle-closing edges, a loose one counting less than a tight one
-    /// (`super::LOOSE_EDGE_WEIGHT`).
+    /// (`LOOSE_EDGE_WEIGHT`).
     pub cycle_weight: f32,
 }
 
