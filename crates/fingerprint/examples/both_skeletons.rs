@@ -4,6 +4,8 @@
 //! stages, and the comparison speed each gives.
 //!
 //! - `ridge`: the extractor's template (ridge skeleton only);
+//! - `ridge-mean-direction`: the same minutiae, each one the valley
+//!   skeleton repeats (a twin, below) with the mean of both directions;
 //! - `both`: plus the valley skeleton's minutiae, a valley ending as a
 //!   ridge bifurcation and a valley bifurcation as a ridge ending (the dual
 //!   of each: a ridge ends where the two valleys beside it meet, and forks
@@ -21,7 +23,7 @@
 //!
 //! ```sh
 //! cargo run --release -p scomm-fingerprint --example both_skeletons -- \
-//!     [--variant ridge|both|twins] [--max N] DIR:DPI...
+//!     [--variant ridge|ridge-mean-direction|both|twins] [--max N] DIR:DPI...
 //! ```
 
 use std::f32::consts::FRAC_PI_4;
@@ -46,6 +48,9 @@ const SINGLE_QUALITY: f32 = 0.5;
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
     Ridge,
+    /// The ridge skeleton's minutiae, a twin's direction the mean of both
+    /// skeletons' (two measurements of one direction).
+    RidgeMeanDirection,
     Both,
     Twins,
 }
@@ -80,8 +85,8 @@ fn valley_candidates(stages: &Stages) -> Vec<Candidate> {
 }
 
 /// Which candidates of `a` and of `b` have a twin in the other list
-/// (greedy, nearest first, each used once).
-fn twins(a: &[Candidate], b: &[Candidate]) -> (Vec<bool>, Vec<bool>) {
+/// (greedy, nearest first, each used once), and the twins as (a, b).
+fn twins(a: &[Candidate], b: &[Candidate]) -> (Vec<bool>, Vec<bool>, Vec<(usize, usize)>) {
     let mut pairs = Vec::new();
     for (i, p) in a.iter().enumerate() {
         for (j, q) in b.iter().enumerate() {
@@ -96,13 +101,15 @@ fn twins(a: &[Candidate], b: &[Candidate]) -> (Vec<bool>, Vec<bool>) {
     }
     pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
     let (mut in_a, mut in_b) = (vec![false; a.len()], vec![false; b.len()]);
+    let mut found = Vec::new();
     for (_, i, j) in pairs {
         if !in_a[i] && !in_b[j] {
             in_a[i] = true;
             in_b[j] = true;
+            found.push((i, j));
         }
     }
-    (in_a, in_b)
+    (in_a, in_b, found)
 }
 
 fn finish(stages: &Stages, c: &[Candidate]) -> Vec<Minutia> {
@@ -121,9 +128,17 @@ fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
             c.extend(valley_candidates(stages));
             finish(stages, &c)
         }
+        Variant::RidgeMeanDirection => {
+            let (mut r, v) = (ridge_candidates(stages), valley_candidates(stages));
+            for (i, j) in twins(&r, &v).2 {
+                let (a, b) = (r[i].angle, v[j].angle);
+                r[i].angle = (a.sin() + b.sin()).atan2(a.cos() + b.cos());
+            }
+            finish(stages, &r)
+        }
         Variant::Twins => {
             let (r, v) = (ridge_candidates(stages), valley_candidates(stages));
-            let (tr, tv) = twins(&r, &v);
+            let (tr, tv, _) = twins(&r, &v);
             let split = |c: &[Candidate], t: &[bool], want: bool| -> Vec<Candidate> {
                 c.iter()
                     .zip(t)
@@ -163,9 +178,12 @@ fn main() {
             "--variant" => {
                 variant = match args.next().as_deref() {
                     Some("ridge") => Variant::Ridge,
+                    Some("ridge-mean-direction") => Variant::RidgeMeanDirection,
                     Some("both") => Variant::Both,
                     Some("twins") => Variant::Twins,
-                    other => panic!("--variant ridge|both|twins, not {other:?}"),
+                    other => {
+                        panic!("--variant ridge|ridge-mean-direction|both|twins, not {other:?}")
+                    }
                 }
             }
             "--max" => max = args.next().and_then(|v| v.parse().ok()).expect("--max N"),
