@@ -1,4 +1,4 @@
-//! The index as a gallery file holds it (format version 4, see
+//! The index as a gallery file holds it (format version 5, see
 //! [`crate::store`]): the table of postings per key exactly as searches
 //! read it, so that loading is a read into the buffers the search uses
 //! and a check, not a build. The file names only the keys that have

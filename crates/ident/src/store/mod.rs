@@ -1,12 +1,12 @@
 //! The gallery on disk: one file, read by sections on all threads, checked
 //! before anything in it is used.
 //!
-//! Layout (all integers little endian), version 4:
+//! Layout (all integers little endian), version 5:
 //!
 //! | bytes | field |
 //! |---|---|
 //! | 8 | magic `SCOMMGAL` |
-//! | 4 | format version (4) |
+//! | 4 | format version (5) |
 //! | 4 | descriptor bytes per finger (must equal this build's [`DIM`]) |
 //! | 4 | subjects S |
 //! | 4 | fingers R |
@@ -34,8 +34,9 @@
 //! saving and compaction renumber the index's postings, leaving removed
 //! fingers out).
 //!
-//! Versions 1 (no directions in the keys), 2 (no cells) and 3 (per-finger
-//! keys, the index built on load) are refused, with the advice to rebuild:
+//! Versions 1 (no directions in the keys), 2 (no cells), 3 (per-finger
+//! keys, the index built on load) and 4 (coarser triplet keys: 12
+//! neighbour-angle and 8 direction bins) are refused, with the advice to rebuild:
 //! a gallery is rebuilt from its templates, not converted.
 //!
 //! Only live subjects are written, so a saved and reloaded gallery is
@@ -53,7 +54,7 @@ use crate::index::{file_postings, TripletIndex, LEFT_OUT};
 use crate::{FingerPosition, IdentError};
 
 pub const MAGIC: &[u8; 8] = b"SCOMMGAL";
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 pub const HEADER: usize = 48;
 const RECORD: usize = 6;
 /// Bytes of an index directory entry, a posting, a posting's geo.

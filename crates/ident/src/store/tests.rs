@@ -139,14 +139,20 @@ fn a_cut_or_altered_index_section_is_refused() {
         let e = err(&b);
         assert!(e.contains("checksum"), "byte {at}: {e}");
     }
-    // A version-3 file is refused with the advice to rebuild.
-    let mut v3 = good.clone();
-    v3[8..12].copy_from_slice(&3u32.to_le_bytes());
-    let e = err(&v3);
-    assert!(e.contains("version 3") && e.contains("rebuild"), "{e}");
-    let mut v5 = good;
-    v5[8..12].copy_from_slice(&5u32.to_le_bytes());
-    assert!(err(&v5).contains("newer build"));
+    // Files of earlier versions (3: another index layout; 4: coarser
+    // triplet keys) are refused with the advice to rebuild.
+    for old in [3u32, 4] {
+        let mut b = good.clone();
+        b[8..12].copy_from_slice(&old.to_le_bytes());
+        let e = err(&b);
+        assert!(
+            e.contains(&format!("version {old}")) && e.contains("rebuild"),
+            "{e}"
+        );
+    }
+    let mut v6 = good;
+    v6[8..12].copy_from_slice(&6u32.to_le_bytes());
+    assert!(err(&v6).contains("newer build"));
 }
 
 #[test]
