@@ -333,26 +333,41 @@ mod tests {
 
     #[test]
     fn a_dense_probe_keeps_its_triplets_within_what_a_hit_can_name() {
-        // Minutiae on a tight grid: every value sits near a bin edge
-        // somewhere, and each centre has fifteen neighbour pairs.
+        // Minutiae on a square grid, all pointing the same way: every
+        // neighbour's distance (27 px, 38 px diagonally), angle (a multiple
+        // of 45 degrees) and relative direction (0) sits at a bin edge, so
+        // each of a centre's fifteen pairs asks for 64 keys.
         let mut minutiae = Vec::new();
         for k in 0..255u16 {
             minutiae.push(scomm_fingerprint::Minutia {
-                x: 40 + (k % 16) * 17,
-                y: 40 + (k / 16) * 19,
-                direction: (k as f32 * 0.37) % (2.0 * PI),
+                x: 40 + (k % 16) * 27,
+                y: 40 + (k / 16) * 27,
+                direction: 0.0,
                 kind: scomm_fingerprint::MinutiaKind::Ending,
                 quality: 60,
             });
         }
         let t = Template {
-            width: 400,
-            height: 400,
+            width: 520,
+            height: 520,
             minutiae,
         };
         let all = keys(&t, true, usize::MAX).len();
+        assert!(
+            all > MAX_PROBE_TRIPLETS,
+            "{all} triplets: not dense enough to test the cap"
+        );
         let probe = probe_keys(&t);
         assert!(probe.len() <= MAX_PROBE_TRIPLETS);
+        // The cap took centres away (from the rim, not the middle).
+        let mut centres: Vec<(u32, u32)> = probe
+            .iter()
+            .map(|p| (p.x.to_bits(), p.y.to_bits()))
+            .collect();
+        centres.sort_unstable();
+        centres.dedup();
+        assert!(centres.len() < 255, "{} centres", centres.len());
+        assert!(probe.iter().any(|p| p.x.abs() < 20.0 && p.y.abs() < 20.0));
         assert!(
             probe.len() > MAX_PROBE_TRIPLETS / 4,
             "{} of {all}",
