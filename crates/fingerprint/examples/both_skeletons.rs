@@ -84,9 +84,9 @@ fn valley_candidates(stages: &Stages) -> Vec<Candidate> {
     c
 }
 
-/// Which candidates of `a` and of `b` have a twin in the other list
-/// (greedy, nearest first, each used once), and the twins as (a, b).
-fn twins(a: &[Candidate], b: &[Candidate]) -> (Vec<bool>, Vec<bool>, Vec<(usize, usize)>) {
+/// Twins between `a` and `b` as (index in a, index in b): same kind,
+/// within `TWIN_DISTANCE` and 45°, greedy, nearest first, each used once.
+fn twins(a: &[Candidate], b: &[Candidate]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     for (i, p) in a.iter().enumerate() {
         for (j, q) in b.iter().enumerate() {
@@ -109,15 +109,12 @@ fn twins(a: &[Candidate], b: &[Candidate]) -> (Vec<bool>, Vec<bool>, Vec<(usize,
             found.push((i, j));
         }
     }
-    (in_a, in_b, found)
+    found
 }
 
+/// Quality, border and count as the extractor's last stage gives them.
 fn finish(stages: &Stages, c: &[Candidate]) -> Vec<Minutia> {
-    let mut m = minutiae::finish(c, &stages.field, &stages.border, &stages.clarity);
-    // `finish` kept the best MAX_MINUTIAE of these alone; the cap over the
-    // union is applied by the caller.
-    m.truncate(MAX_MINUTIAE);
-    m
+    minutiae::finish(c, &stages.field, &stages.border, &stages.clarity)
 }
 
 fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
@@ -130,7 +127,7 @@ fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
         }
         Variant::RidgeMeanDirection => {
             let (mut r, v) = (ridge_candidates(stages), valley_candidates(stages));
-            for (i, j) in twins(&r, &v).2 {
+            for (i, j) in twins(&r, &v) {
                 let (a, b) = (r[i].angle, v[j].angle);
                 r[i].angle = (a.sin() + b.sin()).atan2(a.cos() + b.cos());
             }
@@ -138,7 +135,10 @@ fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
         }
         Variant::Twins => {
             let (r, v) = (ridge_candidates(stages), valley_candidates(stages));
-            let (tr, tv, _) = twins(&r, &v);
+            let (mut tr, mut tv) = (vec![false; r.len()], vec![false; v.len()]);
+            for (i, j) in twins(&r, &v) {
+                (tr[i], tv[j]) = (true, true);
+            }
             let split = |c: &[Candidate], t: &[bool], want: bool| -> Vec<Candidate> {
                 c.iter()
                     .zip(t)
