@@ -12,7 +12,11 @@
 //!   where a valley ends). Every real minutia then appears about twice, the
 //!   two 4 px apart along its direction;
 //! - `twins`: as `both`, but a minutia the other skeleton does not repeat
-//!   (same kind within 12 px and 45°) counts half in quality.
+//!   (same kind within 12 px and 45°) counts half in quality;
+//! - `readings`: one minutia per twin pair, the ridge skeleton's, carrying
+//!   the valley skeleton's as a second reading
+//!   (`PreparedTemplate::with_second_readings`: an edge for every
+//!   combination of its ends' readings), singles at half quality.
 //!
 //! `--max N` keeps at most N minutiae per template (best quality first).
 //! Why it is an example and not the extractor: `both` and `twins` answer
@@ -23,7 +27,7 @@
 //!
 //! ```sh
 //! cargo run --release -p scomm-fingerprint --example both_skeletons -- \
-//!     [--variant ridge|ridge-mean-direction|both|twins] [--max N] DIR:DPI...
+//!     [--variant ridge|ridge-mean-direction|both|twins|readings] [--max N] DIR:DPI...
 //! ```
 
 use std::f32::consts::FRAC_PI_4;
@@ -53,6 +57,9 @@ enum Variant {
     RidgeMeanDirection,
     Both,
     Twins,
+    /// One minutia per twin pair, carrying the valley skeleton's version as
+    /// a second reading; a single at half quality.
+    Readings,
 }
 
 fn ridge_candidates(stages: &Stages) -> Vec<Candidate> {
@@ -117,8 +124,63 @@ fn finish(stages: &Stages, c: &[Candidate]) -> Vec<Minutia> {
     minutiae::finish(c, &stages.field, &stages.border, &stages.clarity)
 }
 
+/// Twins among finished minutiae, as `twins` pairs candidates.
+fn twins_finished(a: &[Minutia], b: &[Minutia]) -> Vec<(usize, usize)> {
+    let c = |m: &[Minutia]| -> Vec<Candidate> {
+        m.iter()
+            .map(|m| Candidate {
+                x: m.x as f32,
+                y: m.y as f32,
+                angle: m.direction,
+                kind: m.kind,
+                node: 0,
+            })
+            .collect()
+    };
+    twins(&c(a), &c(b))
+}
+
+/// A template of one minutia per twin pair, with the second readings.
+fn readings_template(stages: &Stages, max: usize) -> (Template, Vec<Option<Minutia>>) {
+    let fr = finish(stages, &ridge_candidates(stages));
+    let fv = finish(stages, &valley_candidates(stages));
+    let pairs = twins_finished(&fr, &fv);
+    let (mut second, mut in_v) = (vec![None; fr.len()], vec![false; fv.len()]);
+    for &(i, j) in &pairs {
+        second[i] = Some(fv[j]);
+        in_v[j] = true;
+    }
+    let half = |mut m: Minutia| {
+        let q = (m.quality as f32 * SINGLE_QUALITY).round();
+        m.quality = q as u8;
+        (q >= MIN_QUALITY).then_some(m)
+    };
+    let mut nodes: Vec<(Minutia, Option<Minutia>)> = Vec::new();
+    for (m, s) in fr.into_iter().zip(second) {
+        match s {
+            Some(_) => nodes.push((m, s)),
+            None => nodes.extend(half(m).map(|m| (m, None))),
+        }
+    }
+    for (m, _) in fv.into_iter().zip(in_v).filter(|(_, t)| !t) {
+        nodes.extend(half(m).map(|m| (m, None)));
+    }
+    nodes.sort_by_key(|(m, _)| std::cmp::Reverse(m.quality));
+    nodes.truncate(max);
+    let (minutiae, second) = nodes.into_iter().unzip();
+    (
+        Template {
+            width: stages.template.width,
+            height: stages.template.height,
+            minutiae,
+        },
+        second,
+    )
+}
+
 fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
     let mut found = match variant {
+        Variant::Readings => unreachable!("readings_template"),
         Variant::Ridge => stages.template.minutiae.clone(),
         Variant::Both => {
             let mut c = ridge_candidates(stages);
@@ -181,8 +243,9 @@ fn main() {
                     Some("ridge-mean-direction") => Variant::RidgeMeanDirection,
                     Some("both") => Variant::Both,
                     Some("twins") => Variant::Twins,
+                    Some("readings") => Variant::Readings,
                     other => {
-                        panic!("--variant ridge|ridge-mean-direction|both|twins, not {other:?}")
+                        panic!("--variant ridge|ridge-mean-direction|both|twins|readings, not {other:?}")
                     }
                 }
             }
@@ -199,7 +262,7 @@ fn main() {
             None => (spec.clone(), 500.0),
         };
         let samples = discover(Path::new(&dir)).expect("a folder of FVC-style images");
-        let templates: Vec<Template> = samples
+        let built: Vec<(Template, Vec<Option<Minutia>>)> = samples
             .par_iter()
             .map(|s| {
                 let image = scomm_fingerprint::image_io::load_image(&s.path).expect("image loads");
@@ -210,16 +273,26 @@ fn main() {
                     dpi,
                 )
                 .expect("extraction");
-                template(&stages, variant, max)
+                if variant == Variant::Readings {
+                    readings_template(&stages, max)
+                } else {
+                    (template(&stages, variant, max), Vec::new())
+                }
             })
             .collect();
-        let prepared: Vec<PreparedTemplate> = templates.iter().map(PreparedTemplate::new).collect();
+        let (templates, seconds): (Vec<Template>, Vec<Vec<Option<Minutia>>>) =
+            built.into_iter().unzip();
+        let prepared: Vec<PreparedTemplate> = templates
+            .iter()
+            .zip(&seconds)
+            .map(|(t, s)| PreparedTemplate::with_second_readings(t, s))
+            .collect();
         let p = protocol(&samples);
         // One thread, each probe prepared once: the comparison rate.
         let start = Instant::now();
         let mut scores = std::collections::HashMap::new();
-        for (i, t) in templates.iter().enumerate() {
-            let matcher = Matcher::new(t);
+        for (i, t) in prepared.iter().enumerate() {
+            let matcher = Matcher::from_prepared(t.clone());
             for (j, c) in prepared.iter().enumerate().skip(i + 1) {
                 scores.insert((i, j), matcher.compare(c));
             }

@@ -103,6 +103,10 @@ pub struct Scratch {
     roots: Vec<u64>,
     paired_a: Vec<u16>,
     paired_b: Vec<u16>,
+    /// The probe minutia each paired one was reached from (`UNPAIRED` for
+    /// the root): an edge match between a minutia and its parent is the
+    /// tree edge itself or, with second readings, another reading of it.
+    parent_a: Vec<u16>,
     /// How each probe minutia of the pairing being grown is confirmed:
     /// `UNCONFIRMED`, `LOOSELY` or `TIGHTLY` (the best of its cycle-closing
     /// edges); all `UNCONFIRMED` between roots.
@@ -428,6 +432,7 @@ fn pair_and_score(
     scratch.tried_cells.clear();
     scratch.paired_a.resize(n_a, UNPAIRED);
     scratch.paired_b.resize(n_b, UNPAIRED);
+    scratch.parent_a.resize(n_a, UNPAIRED);
     scratch.support.resize(n_a, UNCONFIRMED);
     let mut best = Comparison::default();
     let mut best_evidence = scoring::Evidence::default();
@@ -470,6 +475,7 @@ fn pair_and_score(
         for &(pa, pb) in &scratch.pairs {
             scratch.paired_a[pa as usize] = UNPAIRED;
             scratch.paired_b[pb as usize] = UNPAIRED;
+            scratch.parent_a[pa as usize] = UNPAIRED;
             scratch.support[pa as usize] = UNCONFIRMED;
         }
     }
@@ -706,7 +712,10 @@ fn pair_from_root(
             // Both ends paired together already: unless this is the edge that
             // paired them, it closes a cycle and confirms both ends. Such an
             // edge is popped once from each end, hence counted twice.
-            if !scratch.tree_edge[k as usize] {
+            let tree = scratch.tree_edge[k as usize]
+                || scratch.parent_a[to_a as usize] == from_a
+                || scratch.parent_a[from_a as usize] == to_a;
+            if !tree {
                 let tight = m.level < TIGHT_LEVEL;
                 supporting += 1;
                 supporting_weight += if tight { 1.0 } else { LOOSE_EDGE_WEIGHT };
@@ -750,6 +759,7 @@ fn pair_from_root(
         scratch.tree_edges.push(k);
         scratch.paired_a[to_a as usize] = to_b;
         scratch.paired_b[to_b as usize] = to_a;
+        scratch.parent_a[to_a as usize] = from_a;
         scratch.pairs.push((to_a, to_b));
         push_neighbours(scratch, to_a, to_b);
     }

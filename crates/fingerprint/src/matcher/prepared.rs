@@ -51,6 +51,13 @@ pub struct PreparedMinutia {
     pub weight: f32,
 }
 
+impl PreparedMinutia {
+    /// Its place and direction as (x, y up, direction).
+    fn reading(&self) -> [f32; 3] {
+        [self.x, self.y, self.direction]
+    }
+}
+
 /// Angles of edges in units of 2π / 65536: the difference of two is one
 /// wrapping subtraction (the edge search's innermost loop).
 pub const ANGLE_UNITS: f32 = 65536.0 / (2.0 * PI);
@@ -101,6 +108,13 @@ pub struct PreparedTemplate {
     pub canonical: Vec<Edge>,
     /// Hash bucket of each canonical edge.
     pub canonical_bucket: Vec<u32>,
+    /// A second, independent reading of each minutia (x, y up, direction),
+    /// as the valley skeleton gives one (empty when no minutia has one):
+    /// every combination of both ends' readings then makes an edge.
+    pub second: Vec<Option<[f32; 3]>>,
+    /// Which readings each canonical edge joins: bit 0 set for `from`'s
+    /// second, bit 1 for `to`'s (empty when no minutia has a second).
+    canonical_readings: Vec<u8>,
     /// Edges of both directions by shape hash bucket: entries
     /// `bucket_start[b]..bucket_start[b + 1]` of `bucket_edges`.
     pub bucket_start: Vec<u32>,
@@ -252,6 +266,21 @@ impl PreparedTemplate {
     ///
     /// [`Matcher::from_prepared`]: super::Matcher::from_prepared
     pub fn candidate(template: &Template) -> Self {
+        Self::candidate_with_second_readings(template, &[])
+    }
+
+    /// As [`PreparedTemplate::new`], each minutia with the second reading
+    /// at its index in `second` (none past its end).
+    pub fn with_second_readings(template: &Template, second: &[Option<crate::Minutia>]) -> Self {
+        let mut prepared = Self::candidate_with_second_readings(template, second);
+        prepared.build_probe_hash();
+        prepared
+    }
+
+    pub fn candidate_with_second_readings(
+        template: &Template,
+        second: &[Option<crate::Minutia>],
+    ) -> Self {
         let minutiae: Vec<PreparedMinutia> = template
             .minutiae
             .iter()
@@ -264,13 +293,48 @@ impl PreparedTemplate {
                 weight: overlap_weight(m.quality),
             })
             .collect();
-        let canonical: Vec<Edge> = neighbour_links(&minutiae)
-            .into_iter()
-            .map(|(i, j)| edge(&minutiae, i, j))
-            .collect();
+        let second: Vec<Option<[f32; 3]>> = if second.iter().any(Option::is_some) {
+            (0..minutiae.len())
+                .map(|i| {
+                    second
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map(|s| [s.x as f32, -(s.y as f32), wrap(s.direction)])
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut canonical: Vec<Edge> = Vec::new();
+        let mut canonical_readings = Vec::new();
+        let links = neighbour_links(&minutiae);
+        if second.is_empty() {
+            canonical.extend(links.iter().map(|&(i, j)| {
+                edge_of(
+                    minutiae[i as usize].reading(),
+                    minutiae[j as usize].reading(),
+                    i,
+                    j,
+                )
+            }));
+        } else {
+            let readings =
+                |i: u16| std::iter::once(minutiae[i as usize].reading()).chain(second[i as usize]);
+            for (i, j) in links {
+                for (wi, ri) in readings(i).enumerate() {
+                    for (wj, rj) in readings(j).enumerate() {
+                        canonical.push(edge_of(ri, rj, i, j));
+                        canonical_readings.push(wi as u8 | (wj as u8) << 1);
+                    }
+                }
+            }
+        }
         PreparedTemplate {
             canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
             canonical,
+            canonical_readings,
+            second,
             coverage: Coverage::points(minutiae.iter().map(|m| (m.x, m.y))),
             bucket_start: Vec::new(),
             bucket_edges: BucketEdges::default(),
@@ -295,9 +359,19 @@ impl PreparedTemplate {
         // canonical (from < to) edges and finds the probe's edge of either
         // direction in the hash, so each correspondence is found once.
         let mut edges = Vec::with_capacity(self.canonical.len() * 2);
-        for e in &self.canonical {
+        let reading = |i: u16, second: bool| match self.second.get(i as usize) {
+            Some(&Some(s)) if second => s,
+            _ => self.minutiae[i as usize].reading(),
+        };
+        for (k, e) in self.canonical.iter().enumerate() {
+            let which = self.canonical_readings.get(k).copied().unwrap_or(0);
             edges.push(*e);
-            edges.push(edge(&self.minutiae, e.to, e.from));
+            edges.push(edge_of(
+                reading(e.to, which & 2 != 0),
+                reading(e.from, which & 1 != 0),
+                e.to,
+                e.from,
+            ));
         }
         // Each edge goes into every bucket its tolerance window touches, so
         // a lookup needs only the other edge's own bucket.
@@ -485,17 +559,17 @@ fn round_units(units: f32) -> u16 {
     (whole + (units - whole as f32 >= 0.5) as u32) as u16
 }
 
-/// The edge from minutia `f` to minutia `t`.
-fn edge(minutiae: &[PreparedMinutia], f: u16, t: u16) -> Edge {
+/// The edge from reading `a` (x, y, direction) of minutia `f` to reading
+/// `b` of minutia `t`.
+fn edge_of(a: [f32; 3], b: [f32; 3], f: u16, t: u16) -> Edge {
     let quantise = |a: f32| round_units(wrap(a) * ANGLE_UNITS);
-    let (a, b) = (&minutiae[f as usize], &minutiae[t as usize]);
-    let line = (b.y - a.y).atan2(b.x - a.x);
+    let line = (b[1] - a[1]).atan2(b[0] - a[0]);
     Edge {
         from: f,
         to: t,
-        length: ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt(),
-        from_angle: quantise(line - a.direction),
-        to_angle: quantise(line - b.direction),
+        length: ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt(),
+        from_angle: quantise(line - a[2]),
+        to_angle: quantise(line - b[2]),
     }
 }
 

@@ -383,3 +383,68 @@ fn doubtful_unrepeated_minutiae_cost_less_than_clear_ones() {
     assert_eq!(prepared::overlap_weight(70), 1.0);
     assert!(prepared::overlap_weight(20) < prepared::overlap_weight(50));
 }
+
+#[test]
+fn a_second_reading_matches_where_the_first_is_off() {
+    // The probe's first readings all point 35° off (beyond the edge angle
+    // tolerance), its second readings are the finger's own: only with the
+    // second readings do the edges, and so the minutiae, pair up.
+    let finger = random_finger(41, 40);
+    let mut turned = finger.clone();
+    for m in &mut turned.minutiae {
+        m.direction = (m.direction + 35f32.to_radians()).rem_euclid(2.0 * PI);
+    }
+    let second: Vec<Option<Minutia>> = finger.minutiae.iter().copied().map(Some).collect();
+    let candidate = PreparedTemplate::new(&finger);
+    let without = Matcher::new(&turned).explain(&candidate);
+    let with = Matcher::from_prepared(PreparedTemplate::with_second_readings(&turned, &second))
+        .explain(&candidate);
+    assert!(without.pairs.len() <= 8, "{:?}", without.pairs);
+    assert!(with.pairs.len() >= 35, "{} pairs", with.pairs.len());
+    assert!(with.pairs.iter().all(|&(a, b)| a == b), "{:?}", with.pairs);
+    assert!(with.score > 10.0 * without.score.max(1.0));
+    // Every combination of readings is an edge; without seconds, one each.
+    let plain = PreparedTemplate::new(&turned);
+    let both = PreparedTemplate::with_second_readings(&turned, &second);
+    assert_eq!(both.canonical.len(), 4 * plain.canonical.len());
+    // A candidate-only preparation with seconds builds the same probe hash.
+    let light = Matcher::from_prepared(PreparedTemplate::candidate_with_second_readings(
+        &turned, &second,
+    ));
+    assert_eq!(light.probe().bucket_edges.angles, both.bucket_edges.angles);
+}
+
+#[test]
+fn another_reading_of_a_tree_edge_confirms_nothing() {
+    // Two minutiae, one edge: a pairing of both is a tree with no cycle.
+    // With each minutia's second reading a copy of its first, the one link
+    // is four edge matches; the three besides the tree edge join the same
+    // two pairs and must not count as closing a cycle. A pairing without
+    // a cycle is no evidence: score 0, no pairing reported.
+    let two = Template {
+        width: 200,
+        height: 200,
+        minutiae: vec![
+            Minutia {
+                x: 50,
+                y: 50,
+                direction: 0.3,
+                kind: MinutiaKind::Ending,
+                quality: 60,
+            },
+            Minutia {
+                x: 110,
+                y: 90,
+                direction: 2.0,
+                kind: MinutiaKind::Bifurcation,
+                quality: 60,
+            },
+        ],
+    };
+    let copies: Vec<Option<Minutia>> = two.minutiae.iter().copied().map(Some).collect();
+    let probe = Matcher::from_prepared(PreparedTemplate::with_second_readings(&two, &copies));
+    let c = probe.explain(&PreparedTemplate::with_second_readings(&two, &copies));
+    assert_eq!((c.confirmed, c.supporting_edges), (0, 0));
+    assert!(c.cycle_levels.is_empty() && c.pairs.is_empty());
+    assert_eq!(c.score, 0.0);
+}
