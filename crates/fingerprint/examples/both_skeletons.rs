@@ -40,7 +40,7 @@ use scomm_fingerprint::extract::graph::SkeletonGraph;
 use scomm_fingerprint::extract::grid::Grid;
 use scomm_fingerprint::extract::minutiae::{self, Candidate, MAX_MINUTIAE, MIN_QUALITY};
 use scomm_fingerprint::extract::segment::BLOCK;
-use scomm_fingerprint::extract::{extract_stages, skeleton, Stages};
+use scomm_fingerprint::extract::{skeleton, Stages};
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_fingerprint::template::{Minutia, MinutiaKind, Template};
 
@@ -265,14 +265,8 @@ fn main() {
         let built: Vec<(Template, Vec<Option<Minutia>>)> = samples
             .par_iter()
             .map(|s| {
-                let image = scomm_fingerprint::image_io::load_image(&s.path).expect("image loads");
-                let stages = extract_stages(
-                    &image.pixels,
-                    image.width as usize,
-                    image.height as usize,
-                    dpi,
-                )
-                .expect("extraction");
+                let stages = scomm_fingerprint::extract::extract_stages_file(&s.path, dpi)
+                    .unwrap_or_else(|e| panic!("{e}"));
                 if variant == Variant::Readings {
                     readings_template(&stages, max)
                 } else {

@@ -31,14 +31,8 @@ fn main() {
     let templates: Vec<PreparedTemplate> = samples
         .par_iter()
         .map(|(_, path, dpi)| {
-            let image = scomm_fingerprint::image_io::load_image(path).expect("image loads");
-            let template = scomm_fingerprint::extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                *dpi,
-            )
-            .expect("extraction");
+            let template = scomm_fingerprint::extract::extract_file(path, *dpi)
+                .unwrap_or_else(|e| panic!("{e}"));
             PreparedTemplate::new(&template)
         })
         .collect();

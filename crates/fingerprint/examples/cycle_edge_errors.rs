@@ -29,14 +29,8 @@ fn main() {
         let prepared: Vec<(String, PreparedTemplate)> = samples
             .par_iter()
             .map(|s| {
-                let image = scomm_fingerprint::image_io::load_image(&s.path).expect("image loads");
-                let template = scomm_fingerprint::extract::extract(
-                    &image.pixels,
-                    image.width as usize,
-                    image.height as usize,
-                    dpi,
-                )
-                .expect("extraction");
+                let template = scomm_fingerprint::extract::extract_file(&s.path, dpi)
+                    .unwrap_or_else(|e| panic!("{e}"));
                 (s.finger.clone(), PreparedTemplate::new(&template))
             })
             .collect();

@@ -11,7 +11,7 @@
 //! (`valgrind --tool=callgrind ... --rounds 1` counts little besides them).
 
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
-use scomm_fingerprint::{eval, extract, image_io, Minutia, MinutiaKind, Template};
+use scomm_fingerprint::{eval, Minutia, MinutiaKind, Template};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -90,14 +90,7 @@ fn templates_of(dir: &Path, dpi: f64, cache: Option<&Path>) -> Vec<Template> {
     let templates: Vec<Template> = samples
         .iter()
         .map(|s| {
-            let image = image_io::load_image(&s.path).unwrap();
-            extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                dpi,
-            )
-            .unwrap()
+            scomm_fingerprint::extract::extract_file(&s.path, dpi).unwrap_or_else(|e| panic!("{e}"))
         })
         .collect();
     if let Some(path) = &cached {

@@ -25,7 +25,7 @@ use std::f32::consts::{PI, TAU};
 use rayon::prelude::*;
 use scomm_fingerprint::eval::discover;
 use scomm_fingerprint::extract::grid::Grid;
-use scomm_fingerprint::extract::{extract_stages, Stages};
+use scomm_fingerprint::extract::Stages;
 use scomm_fingerprint::matcher::{Comparison, Matcher, PreparedTemplate};
 use scomm_fingerprint::template::Minutia;
 
@@ -163,14 +163,8 @@ fn main() {
     let samples: Vec<Sample> = found
         .into_par_iter()
         .map(|(db, finger, path, dpi)| {
-            let image = scomm_fingerprint::image_io::load_image(&path).expect("image loads");
-            let stages = extract_stages(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                dpi,
-            )
-            .expect("extraction");
+            let stages = scomm_fingerprint::extract::extract_stages_file(&path, dpi)
+                .unwrap_or_else(|e| panic!("{e}"));
             Sample {
                 db,
                 finger,

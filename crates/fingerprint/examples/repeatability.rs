@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
-use scomm_fingerprint::{eval, extract, image_io, Template};
+use scomm_fingerprint::{eval, Template};
 
 /// Comparisons scoring above this place one impression against another.
 const CONFIDENT: f32 = 20.0;
@@ -143,15 +143,8 @@ fn main() {
         let templates: Vec<Template> = samples
             .par_iter()
             .map(|s| {
-                let image = image_io::load_image(&s.path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", s.path.display()));
-                extract::extract(
-                    &image.pixels,
-                    image.width as usize,
-                    image.height as usize,
-                    dpi,
-                )
-                .unwrap_or_else(|e| panic!("{}: {e}", s.path.display()))
+                scomm_fingerprint::extract::extract_file(&s.path, dpi)
+                    .unwrap_or_else(|e| panic!("{e}"))
             })
             .collect();
         let prepared: Vec<PreparedTemplate> =

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
-use scomm_fingerprint::{eval, extract, formats, image_io, Minutia, Template};
+use scomm_fingerprint::{eval, formats, Minutia, Template};
 
 fn shared_data() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
@@ -32,14 +32,7 @@ fn database(data: &Path, db: &str, dpi: f64) -> Database {
     let ours = samples
         .par_iter()
         .map(|s| {
-            let image = image_io::load_image(&s.path).expect("image loads");
-            extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                dpi,
-            )
-            .expect("extraction")
+            scomm_fingerprint::extract::extract_file(&s.path, dpi).unwrap_or_else(|e| panic!("{e}"))
         })
         .collect();
     let iso = samples

@@ -74,14 +74,7 @@ fn fvc(root: &str, cuts: &[usize]) -> (Vec<Scored>, Vec<Scored>) {
     let templates: Vec<Template> = samples
         .par_iter()
         .map(|(_, path, dpi)| {
-            let image = scomm_fingerprint::image_io::load_image(path).expect("image loads");
-            scomm_fingerprint::extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                *dpi,
-            )
-            .expect("extraction")
+            scomm_fingerprint::extract::extract_file(path, *dpi).unwrap_or_else(|e| panic!("{e}"))
         })
         .collect();
     let prepared: Vec<PreparedTemplate> = templates.iter().map(PreparedTemplate::new).collect();

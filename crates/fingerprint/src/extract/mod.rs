@@ -47,6 +47,23 @@ pub enum ExtractError {
     TooSmall { width: usize, height: usize },
 }
 
+/// Loading or extracting an image file failed. The message names the file
+/// and says why (the cause is in the message, not chained as a source, so
+/// that error reports that print the chain say it once).
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("loading {}: {error}", path.display())]
+    Load {
+        path: std::path::PathBuf,
+        error: crate::image_io::ImageError,
+    },
+    #[error("extracting minutiae from {}: {error}", path.display())]
+    Extract {
+        path: std::path::PathBuf,
+        error: ExtractError,
+    },
+}
+
 /// Every intermediate result of one extraction.
 pub struct Stages {
     /// Input at 500 ppi.
@@ -73,6 +90,34 @@ pub fn extract(
     dpi: f64,
 ) -> Result<Template, ExtractError> {
     extract_stages(pixels, width, height, dpi).map(|s| s.template)
+}
+
+/// Extract a template from an image file (any format `image_io` reads)
+/// scanned at `dpi`.
+pub fn extract_file(path: impl AsRef<std::path::Path>, dpi: f64) -> Result<Template, FileError> {
+    extract_stages_file(path, dpi).map(|s| s.template)
+}
+
+/// [`extract_stages`] of an image file scanned at `dpi`.
+pub fn extract_stages_file(
+    path: impl AsRef<std::path::Path>,
+    dpi: f64,
+) -> Result<Stages, FileError> {
+    let path = path.as_ref();
+    let image = crate::image_io::load_image(path).map_err(|error| FileError::Load {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    extract_stages(
+        &image.pixels,
+        image.width as usize,
+        image.height as usize,
+        dpi,
+    )
+    .map_err(|error| FileError::Extract {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 pub fn extract_stages(

@@ -288,3 +288,44 @@ fn dots_over_the_ridges_lower_the_clarity_there() {
         block(&clean, left.0, left.1)
     );
 }
+
+#[test]
+fn extracting_a_file_names_it_in_every_error_and_matches_the_pixels() {
+    let dir = std::env::temp_dir().join(format!("scomm-extract-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing.png");
+    let e = extract_file(&missing, 500.0).unwrap_err();
+    assert!(matches!(e, FileError::Load { .. }), "{e:?}");
+    assert!(e.to_string().starts_with("loading "), "{e}");
+    assert!(e.to_string().contains("missing.png"), "{e}");
+    assert!(std::error::Error::source(&e).is_none());
+    // Decodes, but 40x40 pixels cannot hold a print.
+    let tiny = dir.join("tiny.png");
+    crate::image_io::save_png(
+        &crate::image_io::GrayImage::new(40, 40, vec![128; 1600]).unwrap(),
+        &tiny,
+    )
+    .unwrap();
+    let e = extract_file(&tiny, 500.0).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FileError::Extract {
+                error: ExtractError::TooSmall { .. },
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("tiny.png"), "{e}");
+    // A print from a file is the print from its pixels.
+    let pattern = Pattern::straight(320, 360, 9.0, 0.3);
+    let path = dir.join("print.png");
+    let image = crate::image_io::GrayImage::new(320, 360, pattern.render()).unwrap();
+    crate::image_io::save_png(&image, &path).unwrap();
+    assert_eq!(
+        extract_file(&path, 500.0).unwrap(),
+        extract(&pattern.render(), 320, 360, 500.0).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -60,15 +60,7 @@ pub fn load_and_extract(
     path: &Path,
     dpi: f64,
 ) -> anyhow::Result<scomm_fingerprint::extract::Stages> {
-    let image = scomm_fingerprint::image_io::load_image(path)
-        .with_context(|| format!("loading {}", path.display()))?;
-    scomm_fingerprint::extract::extract_stages(
-        &image.pixels,
-        image.width as usize,
-        image.height as usize,
-        dpi,
-    )
-    .with_context(|| format!("extracting {}", path.display()))
+    Ok(scomm_fingerprint::extract::extract_stages_file(path, dpi)?)
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<()> {

@@ -67,15 +67,7 @@ fn extract_folder(spec: &str) -> anyhow::Result<BTreeMap<(String, u32), Template
     let templates: Vec<anyhow::Result<((String, u32), Template)>> = samples
         .par_iter()
         .map(|s| {
-            let image = scomm_fingerprint::image_io::load_image(&s.path)
-                .with_context(|| format!("loading {}", s.path.display()))?;
-            let t = scomm_fingerprint::extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                dpi,
-            )
-            .with_context(|| format!("extracting {}", s.path.display()))?;
+            let t = scomm_fingerprint::extract::extract_file(&s.path, dpi)?;
             b.inc(1);
             Ok(((s.finger.clone(), s.impression), t))
         })
