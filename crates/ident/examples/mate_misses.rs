@@ -165,7 +165,7 @@ fn finger(
     let score = Matcher::new(probe).compare(&PreparedTemplate::candidate(enrolled));
     Finger {
         score,
-        llr: fusion::model().llr(score),
+        llr: fusion::model().llr_sized(score, tp.minutiae.len(), te.minutiae.len()),
         minutiae: (te.minutiae.len(), tp.minutiae.len()),
         common: common.len(),
         repeated,

@@ -4,7 +4,9 @@
 //! comparisons (each probe against `PER` other subjects' enrolled fingers).
 //! Prints the score threshold and FNMR at FMR 10^-2 to 10^-6; the depths a
 //! 1:N search of a large gallery works at, which FVC2002's 49,920 impostor
-//! comparisons cannot reach. With `--levels`, also the share of cycle-closing
+//! comparisons cannot reach. Both for the matcher's scores and for the
+//! scores referred to the reference template size as a search fuses them
+//! (`scomm_ident::fusion::size_referred_score`). With `--levels`, also the share of cycle-closing
 //! edges at each shape error level for the genuine comparisons and the first
 //! 10 impostor comparisons of each probe (as `scomm-fingerprint`'s
 //! `cycle_edge_errors` example prints for FVC2002 B).
@@ -15,7 +17,7 @@
 
 use rayon::prelude::*;
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
-use scomm_ident::{eval, FingerPosition};
+use scomm_ident::{eval, fusion, FingerPosition};
 
 const SEED: u64 = 7;
 const LEVELS: usize = 32;
@@ -46,24 +48,40 @@ fn main() {
         .collect();
     // The k-th stranger of probe s: a stride coprime to typical sizes.
     let stranger = |s: usize, k: usize| (s + 1 + (k * 7919) % (subjects - 1)) % subjects;
-    let mut genuine: Vec<f32> = (0..subjects)
+    // (matcher score, size-referred score) of probe s against enrolled t.
+    let scores = |s: usize, t: usize| {
+        let score = probes[s].compare(&enrolled[t]);
+        let (np, ne) = (probes[s].probe().minutiae.len(), enrolled[t].minutiae.len());
+        (score, fusion::size_referred_score(score, np, ne))
+    };
+    let genuine: Vec<(f32, f32)> = (0..subjects)
         .into_par_iter()
-        .map(|s| probes[s].compare(&enrolled[s]))
+        .map(|s| scores(s, s))
         .collect();
-    let mut impostor: Vec<f32> = (0..subjects)
+    let impostor: Vec<(f32, f32)> = (0..subjects)
         .into_par_iter()
         .flat_map_iter(|s| (0..per).map(move |k| (s, stranger(s, k))))
-        .map(|(s, t)| probes[s].compare(&enrolled[t]))
+        .map(|(s, t)| scores(s, t))
         .collect();
-    genuine.sort_by(f32::total_cmp);
-    impostor.sort_by(|a, b| b.total_cmp(a));
     println!(
         "{} genuine, {} impostor comparisons (synthetic right index fingers, seed {SEED})",
         genuine.len(),
         impostor.len()
     );
-    println!("| FMR | score threshold | FNMR there |");
-    println!("|---|---|---|");
+    let sorted = |v: &[(f32, f32)], referred: bool| {
+        let mut out: Vec<f32> = v
+            .iter()
+            .map(|&(s, r)| if referred { r } else { s })
+            .collect();
+        out.sort_by(f32::total_cmp);
+        out
+    };
+    let (g_raw, g_ref) = (sorted(&genuine, false), sorted(&genuine, true));
+    let (mut i_raw, mut i_ref) = (sorted(&impostor, false), sorted(&impostor, true));
+    i_raw.reverse();
+    i_ref.reverse();
+    println!("| FMR | score threshold | FNMR there | size-referred threshold | FNMR there |");
+    println!("|---|---|---|---|---|");
     for fmr in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
         let k = (fmr * impostor.len() as f64) as usize;
         if k == 0 {
@@ -71,11 +89,14 @@ fn main() {
         }
         // A comparison matches when its score is above the k-th highest
         // impostor score.
-        let threshold = impostor[k - 1];
-        let missed = genuine.partition_point(|&g| g <= threshold);
+        let fnmr = |g: &[f32], threshold: f32| {
+            100.0 * g.partition_point(|&x| x <= threshold) as f64 / g.len() as f64
+        };
+        let (t_raw, t_ref) = (i_raw[k - 1], i_ref[k - 1]);
         println!(
-            "| {fmr:e} | {threshold:.2} | {:.2} % |",
-            100.0 * missed as f64 / genuine.len() as f64
+            "| {fmr:e} | {t_raw:.2} | {:.2} % | {t_ref:.2} | {:.2} % |",
+            fnmr(&g_raw, t_raw),
+            fnmr(&g_ref, t_ref)
         );
     }
     if levels {

@@ -23,6 +23,13 @@
 //! last measured them on 2026-11-29; `scripts/update_calibration.py` writes
 //! its output into this file and the matcher's calibration table.
 //!
+//! A search first refers each score to the template size the tables
+//! describe (`size_referred_score`): chance scores grow with the smaller
+//! template's minutiae count, about as its square root, so the same score
+//! is more evidence between small templates (a poor capture's few
+//! minutiae) and less between large ones. The tables stay pooled; the
+//! referral only says which pooled score a comparison's score is worth.
+//!
 //! The LLR is made non-decreasing in the score (isotonic regression: a
 //! higher score can never be less evidence), floored at the evidence of a
 //! failed comparison and capped where extrapolation would claim more than
@@ -122,6 +129,36 @@ pub fn probe_unusable(template: &scomm_fingerprint::Template) -> Option<Unusable
         found,
         needed: MIN_PROBE_MINUTIAE,
     })
+}
+
+/// The template size the score tables describe: about the median, over
+/// FVC2002 B's comparisons, of the smaller template's minutiae count (its
+/// quintiles are 22 / 26 / 32 / 39).
+pub const REFERENCE_MINUTIAE: f32 = 28.0;
+/// How chance scores grow with the smaller template's minutiae count `n`:
+/// about as `n^0.5`. Two templates with more minutiae offer more chance
+/// pairings, so the same score is commoner among impostors; with fewer, a
+/// genuine comparison also scores lower. Measured (BENCHMARKS.md, "Evidence
+/// by template size"): the impostor score at FMR 1 % rises from 3.1 to 6.7
+/// between the smallest and largest tenth of 3,000,000 synthetic
+/// index-finger comparisons by that count, and from 4.7 to 5.9 over
+/// CrossMatch's 81,600 (FVC2002 B: from 4.7 below 22 minutiae to 6.1-6.7
+/// above); dividing scores by `n^a` before a single threshold lowers the
+/// synthetic FNMR at FMR 10^-3 / 10^-4 / 10^-5 from 3.0 / 4.5 / 6.1 % to
+/// 2.1 / 3.3 / 4.6 % at a = 0.5 (2.4 / 3.5 / 4.8 at 0.3, 2.0 / 3.0 / 4.5 at
+/// 0.7).
+const SIZE_EXPONENT: f32 = 0.5;
+
+/// A comparison's score referred to two templates of [`REFERENCE_MINUTIAE`]:
+/// the score scaled by `(REFERENCE_MINUTIAE / n)^0.5`, `n` the smaller
+/// template's minutiae count (not under [`MIN_PROBE_MINUTIAE`], where
+/// comparisons stop carrying evidence), so that the pooled score tables
+/// read it as the evidence it is for templates of that size.
+pub fn size_referred_score(score: f32, probe_minutiae: usize, candidate_minutiae: usize) -> f32 {
+    let n = probe_minutiae
+        .min(candidate_minutiae)
+        .max(MIN_PROBE_MINUTIAE) as f32;
+    score * (REFERENCE_MINUTIAE / n).powf(SIZE_EXPONENT)
 }
 
 /// Nor above this (about the evidence of a score FMR 10^-10 would allow):
@@ -247,10 +284,21 @@ impl ScoreModel {
         }
     }
 
-    /// Evidence of one finger's matcher score.
+    /// Evidence of one finger's matcher score, for a comparison of two
+    /// templates of the size the tables describe ([`REFERENCE_MINUTIAE`]).
     pub fn llr(&self, score: f32) -> f64 {
         let k = ((score.max(0.0) as f64) / GRID_STEP) as usize;
         self.llr[k.min(self.llr.len() - 1)]
+    }
+
+    /// Evidence of one finger's matcher score, given both templates'
+    /// minutiae counts ([`size_referred_score`]): what a search fuses.
+    pub fn llr_sized(&self, score: f32, probe_minutiae: usize, candidate_minutiae: usize) -> f64 {
+        self.llr(size_referred_score(
+            score,
+            probe_minutiae,
+            candidate_minutiae,
+        ))
     }
 }
 
@@ -515,5 +563,40 @@ mod tests {
         let i = ((llr - LLR_FLOOR) / LLR_STEP).round() as usize;
         let p = impostor_tails()[0][i];
         assert!(p > 3e-4 && p < 3e-3, "{p}");
+    }
+
+    #[test]
+    fn scores_are_referred_to_the_reference_size_by_the_smaller_template() {
+        assert_eq!(size_referred_score(10.0, 28, 28), 10.0);
+        assert_eq!(size_referred_score(10.0, 28, 60), 10.0);
+        assert_eq!(size_referred_score(10.0, 60, 28), 10.0);
+        // Half the minutiae: chance scores sqrt(2) times lower.
+        assert!((size_referred_score(10.0, 28, 14) - 10.0 * 2f32.sqrt()).abs() < 1e-4);
+        assert!((size_referred_score(10.0, 112, 112) - 5.0).abs() < 1e-4);
+        // Under the usable floor, templates count as at the floor.
+        assert_eq!(
+            size_referred_score(10.0, 3, 40),
+            size_referred_score(10.0, MIN_PROBE_MINUTIAE, 40)
+        );
+        let m = model();
+        for s in [4.0f32, 8.0, 12.0] {
+            let (small, typical, large) = (
+                m.llr_sized(s, 12, 40),
+                m.llr_sized(s, 28, 28),
+                m.llr_sized(s, 70, 60),
+            );
+            assert_eq!(typical, m.llr(s));
+            assert!(
+                small > typical && typical > large,
+                "{s}: {small} {typical} {large}"
+            );
+        }
+        // Still a function of the score that never falls.
+        for n in [8, 20, 28, 50, 100] {
+            let llrs: Vec<f64> = (0..400)
+                .map(|k| m.llr_sized(k as f32 * 0.5, n, 40))
+                .collect();
+            assert!(llrs.windows(2).all(|w| w[0] <= w[1]), "{n}");
+        }
     }
 }

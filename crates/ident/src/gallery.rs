@@ -227,9 +227,11 @@ pub struct SetAside {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FingerScore {
     pub position: FingerPosition,
-    /// Matcher score (higher is more similar).
+    /// Matcher score (higher is more similar); with several records of
+    /// the position, that of the record with the highest LLR.
     pub score: f32,
-    /// Its log-likelihood ratio (see [`fusion`]).
+    /// Its log-likelihood ratio given both templates' minutiae counts
+    /// ([`fusion::ScoreModel::llr_sized`]).
     pub llr: f64,
 }
 
@@ -477,7 +479,9 @@ impl Gallery {
         let mut candidates: Vec<Candidate> = shortlist
             .par_iter()
             .map(|&(filter, slot)| {
-                let mut best: Vec<Option<f32>> = vec![None; probe.len()];
+                // Per probe finger, the best (LLR, score) over the
+                // subject's records of that position.
+                let mut best: Vec<Option<(f64, f32)>> = vec![None; probe.len()];
                 for &r in &self.subjects[slot as usize].records {
                     let rec = self.records[r as usize];
                     let f = finger_of[rec.position as usize];
@@ -488,17 +492,24 @@ impl Gallery {
                     // most of the preparation's cost and is never read.
                     let prepared = PreparedTemplate::candidate(&self.template(rec));
                     let score = matchers[f as usize].compare(&prepared);
+                    let llr = model.llr_sized(
+                        score,
+                        probe[f as usize].1.minutiae.len(),
+                        prepared.minutiae.len(),
+                    );
                     let b = &mut best[f as usize];
-                    *b = Some(b.map_or(score, |s: f32| s.max(score)));
+                    if b.is_none_or(|(l, s)| (llr, score) > (l, s)) {
+                        *b = Some((llr, score));
+                    }
                 }
                 let fingers: Vec<FingerScore> = best
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, s)| {
-                        s.map(|score| FingerScore {
+                    .filter_map(|(i, b)| {
+                        b.map(|(llr, score)| FingerScore {
                             position: probe[i].0,
                             score,
-                            llr: model.llr(score),
+                            llr,
                         })
                     })
                     .collect();
