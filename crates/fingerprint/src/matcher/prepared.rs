@@ -306,25 +306,19 @@ impl PreparedTemplate {
         } else {
             Vec::new()
         };
+        // Every combination of both ends' readings is an edge (one, the
+        // first readings', without second readings).
         let mut canonical: Vec<Edge> = Vec::new();
         let mut canonical_readings = Vec::new();
-        let links = neighbour_links(&minutiae);
-        if second.is_empty() {
-            canonical.extend(links.iter().map(|&(i, j)| {
-                edge_of(
-                    minutiae[i as usize].reading(),
-                    minutiae[j as usize].reading(),
-                    i,
-                    j,
-                )
-            }));
-        } else {
-            let readings =
-                |i: u16| std::iter::once(minutiae[i as usize].reading()).chain(second[i as usize]);
-            for (i, j) in links {
-                for (wi, ri) in readings(i).enumerate() {
-                    for (wj, rj) in readings(j).enumerate() {
-                        canonical.push(edge_of(ri, rj, i, j));
+        let readings = |i: u16| {
+            std::iter::once(minutiae[i as usize].reading())
+                .chain(second.get(i as usize).copied().flatten())
+        };
+        for (i, j) in neighbour_links(&minutiae) {
+            for (wi, ri) in readings(i).enumerate() {
+                for (wj, rj) in readings(j).enumerate() {
+                    canonical.push(edge_of(ri, rj, i, j));
+                    if !second.is_empty() {
                         canonical_readings.push(wi as u8 | (wj as u8) << 1);
                     }
                 }
