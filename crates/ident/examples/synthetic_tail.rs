@@ -9,10 +9,15 @@
 //! (`scomm_ident::fusion::size_referred_score`). With `--levels`, also the share of cycle-closing
 //! edges at each shape error level for the genuine comparisons and the first
 //! 10 impostor comparisons of each probe (as `scomm-fingerprint`'s
-//! `cycle_edge_errors` example prints for FVC2002 B).
+//! `cycle_edge_errors` example prints for FVC2002 B). With `--by-size`,
+//! the impostor comparisons by the smaller template's minutiae count: the
+//! share of each class over the pooled size-referred thresholds, i.e.
+//! whether the referral leaves each size's impostor tail where the pooled
+//! one is (a class above the asked FMR counts more than the fusion
+//! expects).
 //!
 //! ```sh
-//! cargo run --release -p scomm-ident --example synthetic_tail -- [SUBJECTS [PER]] [--levels]
+//! cargo run --release -p scomm-ident --example synthetic_tail -- [SUBJECTS [PER]] [--levels] [--by-size]
 //! ```
 
 use rayon::prelude::*;
@@ -25,6 +30,7 @@ const LEVELS: usize = 32;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let levels = args.iter().any(|a| a == "--levels");
+    let by_size = args.iter().any(|a| a == "--by-size");
     let numbers: Vec<u64> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -80,8 +86,8 @@ fn main() {
     let (mut i_raw, mut i_ref) = (sorted(&impostor, false), sorted(&impostor, true));
     i_raw.reverse();
     i_ref.reverse();
-    println!("| FMR | score threshold | FNMR there | size-referred threshold | FNMR there |");
-    println!("|---|---|---|---|---|");
+    println!("| FMR | score threshold | FNMR there | size-referred threshold | FNMR there | fusion LLR there |");
+    println!("|---|---|---|---|---|---|");
     for fmr in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
         let k = (fmr * impostor.len() as f64) as usize;
         if k == 0 {
@@ -94,10 +100,61 @@ fn main() {
         };
         let (t_raw, t_ref) = (i_raw[k - 1], i_ref[k - 1]);
         println!(
-            "| {fmr:e} | {t_raw:.2} | {:.2} % | {t_ref:.2} | {:.2} % |",
+            "| {fmr:e} | {t_raw:.2} | {:.2} % | {t_ref:.2} | {:.2} % | {:.2} |",
             fnmr(&g_raw, t_raw),
-            fnmr(&g_ref, t_ref)
+            fnmr(&g_ref, t_ref),
+            fusion::model().llr(t_ref)
         );
+    }
+    if by_size {
+        const CLASSES: [(usize, usize); 8] = [
+            (0, 15),
+            (15, 20),
+            (20, 25),
+            (25, 30),
+            (30, 40),
+            (40, 50),
+            (50, 60),
+            (60, usize::MAX),
+        ];
+        let fmrs = [1e-2, 1e-3, 1e-4, 1e-5];
+        let thresholds: Vec<f32> = fmrs
+            .iter()
+            .map(|&f| i_ref[((f * impostor.len() as f64) as usize).max(1) - 1])
+            .collect();
+        let smaller: Vec<usize> = (0..subjects)
+            .into_par_iter()
+            .flat_map_iter(|s| (0..per).map(move |k| (s, stranger(s, k))))
+            .map(|(s, t)| {
+                probes[s]
+                    .probe()
+                    .minutiae
+                    .len()
+                    .min(enrolled[t].minutiae.len())
+            })
+            .collect();
+        println!("| smaller template | impostor comparisons | over the pooled size-referred threshold at FMR 10^-2 / 10^-3 / 10^-4 / 10^-5 |");
+        println!("|---|---|---|");
+        for (lo, hi) in CLASSES {
+            let class: Vec<f32> = impostor
+                .iter()
+                .zip(&smaller)
+                .filter(|(_, &n)| (lo..hi).contains(&n))
+                .map(|(&(_, r), _)| r)
+                .collect();
+            let shares: Vec<String> = thresholds
+                .iter()
+                .map(|&t| {
+                    let over = class.iter().filter(|&&r| r > t).count();
+                    format!("{:.1e} ({over})", over as f64 / class.len().max(1) as f64)
+                })
+                .collect();
+            let name = match hi {
+                usize::MAX => format!("{lo}+"),
+                _ => format!("{lo}-{}", hi - 1),
+            };
+            println!("| {name} | {} | {} |", class.len(), shares.join(" / "));
+        }
     }
     if levels {
         let histogram = |pairs: Vec<(usize, usize)>| {
