@@ -22,7 +22,7 @@ def read(path):
         f = line.split()
         ids, llrs = [], []
         for c in f[3:]:
-            i, r, l = c.split(":")
+            i, r, l = c.split(":")[:3]
             ids.append(int(i))
             llrs.append((float(r), float(l)))
         search = (int(f[1]), np.array(ids), np.array(llrs).reshape(-1, 2))

@@ -3,13 +3,18 @@
 //! (`scripts/shortlist_decisions.py`).
 //!
 //! `cargo run --release -p scomm-ident --example shortlist_scores --
-//! SUBJECTS MATED NON_MATED SHORTLIST > scores.txt`
+//! SUBJECTS MATED NON_MATED SHORTLIST [MIN_LLR] > scores.txt`
 //!
 //! The gallery holds the subjects' two index fingers (seed 1, as `mate_misses`);
 //! mated probes are every (SUBJECTS / MATED)-th subject's second capture,
 //! non-mated ones come from subjects past the gallery. A line is `M|N
 //! SUBJECT SET_ASIDE` and then each candidate, best fused first, as
-//! `ID:LLR_RIGHT:LLR_LEFT` (NaN for a finger set aside).
+//! `ID:LLR_RIGHT:LLR_LEFT:MINUTIAE_RIGHT:MINUTIAE_LEFT` (LLR NaN for a
+//! finger set aside; minutiae of the candidate's enrolled finger, the
+//! fewest over its encounters, 0 when none is enrolled). With `MIN_LLR`,
+//! only candidates with a finger at or above it are written (and a mated
+//! search's mate always): a decision on a fused sum cannot pick the others
+//! unless a rule lifts a finger's LLR that much.
 
 use std::io::Write;
 
@@ -17,12 +22,14 @@ use scomm_ident::eval;
 use scomm_ident::{FingerPosition, SearchParams};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let min_llr: f64 = match args.len() {
+        5 => args.pop().unwrap_or_default().parse()?,
+        _ => f64::NEG_INFINITY,
+    };
+    let args: Vec<u64> = args.iter().map(|a| a.parse()).collect::<Result<_, _>>()?;
     let [subjects, mated, non_mated, shortlist] = args[..] else {
-        return Err("usage: shortlist_scores SUBJECTS MATED NON_MATED SHORTLIST".into());
+        return Err("usage: shortlist_scores SUBJECTS MATED NON_MATED SHORTLIST [MIN_LLR]".into());
     };
     let two = [FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX];
     let gallery = eval::synthetic_gallery_of(subjects, 1, &two, &|_| ())?;
@@ -43,6 +50,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let kind = if is_mated { "M" } else { "N" };
         write!(out, "{kind} {subject} {}", r.set_aside.len())?;
         for c in &r.candidates {
+            let best = c
+                .fingers
+                .iter()
+                .map(|f| f.llr)
+                .fold(f64::NEG_INFINITY, f64::max);
+            if best < min_llr && !(is_mated && c.subject == subject) {
+                continue;
+            }
             write!(out, " {}", c.subject)?;
             for p in two {
                 let llr = c
@@ -51,6 +66,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .find(|f| f.position == p)
                     .map_or(f64::NAN, |f| f.llr);
                 write!(out, ":{llr:.3}")?;
+            }
+            let enrolled = gallery.fingers_of(c.subject);
+            for p in two {
+                let fewest = enrolled
+                    .iter()
+                    .filter(|(q, _)| *q == p)
+                    .map(|(_, t)| t.minutiae.len())
+                    .min()
+                    .unwrap_or(0);
+                write!(out, ":{fewest}")?;
             }
         }
         writeln!(out)?;
