@@ -88,7 +88,10 @@ const IMPOSTOR_LOW: [(f64, f64); 6] = [
 pub const LLR_FLOOR: f64 = -3.6;
 /// A probe finger with fewer minutiae than this is too poor to compare:
 /// it is set aside (not searched, not fused, not counted in the
-/// threshold's fingers), as an AFIS flags an unusable finger. Measured
+/// threshold's fingers), as an AFIS flags an unusable finger. An enrolled
+/// finger that poor is not compared either (the candidate is fused and
+/// thresholded on its other fingers): the synthetic measurement below is
+/// by the poorer template of a pair, whichever side it is on. Measured
 /// (`cargo run --release -p scomm-ident --example probe_floor`, BENCHMARKS.md
 /// issue 4): below 8 minutiae a genuine comparison's mean LLR under this
 /// model is negative (FVC2002 B templates cut to their k minutiae nearest

@@ -240,16 +240,25 @@ pub struct Candidate {
     pub subject: SubjectId,
     /// Sum of the fingers' LLRs: the ranking and decision score.
     pub fused: f64,
+    /// The fused-LLR threshold this candidate is held to: the one for the
+    /// fingers it was compared on (`fingers.len()`), which is fewer than
+    /// the probe's where its enrolled finger at a position is too poor to
+    /// compare (a subject compared on no finger is not a candidate).
+    pub threshold: f64,
     /// The first stage's score (sum of per-finger normalised similarities).
     pub filter: f32,
+    /// Per probe finger compared: an enrolled finger too poor to compare
+    /// (under [`fusion::MIN_PROBE_MINUTIAE`], as a probe finger is set
+    /// aside) is not compared, and its position is missing here.
     pub fingers: Vec<FingerScore>,
 }
 
 #[derive(Clone, Debug)]
 pub struct SearchResult {
     pub decision: Decision,
-    /// The fused-LLR threshold the decision used (for the fingers actually
-    /// searched; infinite when none was).
+    /// The fused-LLR threshold for the probe fingers searched (infinite
+    /// when none was); a candidate compared on fewer of them is held to
+    /// its own [`Candidate::threshold`].
     pub threshold: f64,
     /// Probe fingers too poor to compare ([`fusion::probe_unusable`]): not
     /// searched, not fused, not counted in the threshold.
@@ -469,23 +478,34 @@ impl Gallery {
             });
         }
         let probe = &usable[..];
-        let threshold = params.threshold.unwrap_or_else(|| {
-            fusion::threshold_for_fpir(params.fpir, self.subjects(), probe.len())
-        });
+        // By the number of fingers a candidate is compared on (at least
+        // one: a subject compared on none is no candidate).
+        let threshold_for: Vec<f64> = (0..=probe.len())
+            .map(|k| {
+                params.threshold.unwrap_or_else(|| {
+                    fusion::threshold_for_fpir(params.fpir, self.subjects(), k.max(1))
+                })
+            })
+            .collect();
+        let threshold = threshold_for[probe.len()];
         let (probe_desc, finger_of) = prepare_probe(probe);
         let shortlist = self.filter(&probe_desc, &finger_of, params.shortlist.max(params.top_k));
         let matchers: Vec<Matcher> = probe.iter().map(|(_, t)| Matcher::new(t)).collect();
         let model = fusion::model();
         let mut candidates: Vec<Candidate> = shortlist
             .par_iter()
-            .map(|&(filter, slot)| {
+            .filter_map(|&(filter, slot)| {
                 // Per probe finger, the best (LLR, score) over the
                 // subject's records of that position.
                 let mut best: Vec<Option<(f64, f32)>> = vec![None; probe.len()];
                 for &r in &self.subjects[slot as usize].records {
                     let rec = self.records[r as usize];
                     let f = finger_of[rec.position as usize];
-                    if f == u8::MAX {
+                    // An enrolled finger too poor to compare carries no
+                    // evidence either way, as a probe finger that poor
+                    // (`fusion::MIN_PROBE_MINUTIAE` was measured on the
+                    // poorer template of a pair, whichever side).
+                    if f == u8::MAX || (rec.count as usize) < fusion::MIN_PROBE_MINUTIAE {
                         continue;
                     }
                     // Candidate side only: the probe-side hash would be
@@ -513,12 +533,14 @@ impl Gallery {
                         })
                     })
                     .collect();
-                Candidate {
+                // Compared on no finger: nothing to say of this subject.
+                (!fingers.is_empty()).then(|| Candidate {
                     subject: self.subjects[slot as usize].id,
                     fused: fingers.iter().map(|f| f.llr).sum(),
+                    threshold: threshold_for[fingers.len()],
                     filter,
                     fingers,
-                }
+                })
             })
             .collect();
         candidates.sort_by(|a, b| {
@@ -533,7 +555,7 @@ impl Gallery {
             .collect();
         candidates.truncate(params.top_k);
         let decision = match candidates.first() {
-            Some(c) if c.fused >= threshold => Decision::Ident,
+            Some(c) if c.fused >= c.threshold => Decision::Ident,
             _ => Decision::NonIdent,
         };
         Ok(SearchResult {

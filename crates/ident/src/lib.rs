@@ -24,7 +24,10 @@
 //!   by the target FPIR. A probe finger too poor to compare (under
 //!   [`fusion::MIN_PROBE_MINUTIAE`]) is set aside and listed in
 //!   [`SearchResult::set_aside`]; if every one is, the decision is
-//!   [`Decision::NoUsableFinger`]. Both stages use every core (rayon).
+//!   [`Decision::NoUsableFinger`]. An enrolled finger that poor is not
+//!   compared either; a candidate compared on fewer fingers than the probe
+//!   searched is held to the threshold for that many
+//!   ([`Candidate::threshold`]). Both stages use every core (rayon).
 //! - [`synthetic`]: master fingers and impressions, deterministic by seed.
 //!
 //! ```

@@ -372,6 +372,62 @@ fn a_probe_finger_too_poor_to_compare_is_set_aside_and_not_counted() {
 }
 
 #[test]
+fn an_enrolled_finger_too_poor_to_compare_is_not_evidence_against_its_mate() {
+    // Subject 42 enrolled with a right index finger of 7 minutiae (a bad
+    // capture at enrolment); searched with both index fingers later.
+    let floor = fusion::MIN_PROBE_MINUTIAE;
+    let mut batch: Vec<_> = (0..100).map(|s| (s, tenprint(s, 0))).collect();
+    for (position, template) in &mut batch[42].1 {
+        if *position == FingerPosition::RIGHT_INDEX {
+            *template = cut(template.clone(), floor - 1);
+        }
+    }
+    let mut g = Gallery::new();
+    g.enrol_batch(&batch).unwrap();
+    let params = SearchParams::default();
+    let two = [FingerPosition::RIGHT_INDEX, FingerPosition::LEFT_INDEX];
+    let r = g.search(&only(tenprint(42, 1), &two), &params).unwrap();
+    let mate = r.candidates.iter().find(|c| c.subject == 42).unwrap();
+    // Compared on the left finger alone, and held to one finger's threshold.
+    assert_eq!(mate.fingers.len(), 1);
+    assert_eq!(mate.fingers[0].position, FingerPosition::LEFT_INDEX);
+    assert_eq!(mate.threshold, fusion::threshold_for_fpir(1e-3, 100, 1));
+    assert!(mate.threshold > r.threshold);
+    assert_eq!(r.threshold, fusion::threshold_for_fpir(1e-3, 100, 2));
+    // Exactly the evidence a search with the left finger alone finds.
+    let left = g
+        .search(&only(tenprint(42, 1), &two[1..]), &params)
+        .unwrap();
+    let alone = left.candidates.iter().find(|c| c.subject == 42).unwrap();
+    assert_eq!(alone.fused, mate.fused);
+    assert_eq!(r.candidates[0].subject, 42);
+    assert_eq!(r.decision, Decision::Ident);
+    // The other subjects were compared on both fingers.
+    assert!(r
+        .candidates
+        .iter()
+        .filter(|c| c.subject != 42)
+        .all(|c| c.fingers.len() == 2 && c.threshold == r.threshold));
+    // A subject whose every probed finger is too poor is no candidate
+    // (though the filter passed it on).
+    for (position, template) in &mut batch[42].1 {
+        if two.contains(position) {
+            *template = cut(template.clone(), floor - 1);
+        }
+    }
+    let mut g = Gallery::new();
+    g.enrol_batch(&batch).unwrap();
+    let forced = SearchParams {
+        threshold: Some(-100.0),
+        ..Default::default()
+    };
+    let r = g.search(&only(tenprint(42, 1), &two), &forced).unwrap();
+    assert!(r.shortlist.contains(&42));
+    assert!(r.candidates.iter().all(|c| c.subject != 42));
+    assert_eq!(r.decision, Decision::Ident);
+}
+
+#[test]
 fn a_probe_with_no_usable_finger_says_so() {
     let g = gallery(30);
     let probe: Vec<_> = only(

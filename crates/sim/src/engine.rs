@@ -117,7 +117,7 @@ impl Engine {
             Ok(r) if r.decision == Decision::Ident => r
                 .candidates
                 .iter()
-                .filter(|c| c.fused >= r.threshold)
+                .filter(|c| c.fused >= c.threshold)
                 .map(|c| c.subject)
                 .collect(),
             // The probe is built here from valid positions: a search error

@@ -344,6 +344,7 @@ fn search(args: SearchArgs) -> anyhow::Result<()> {
                 serde_json::json!({
                     "subject": c.subject,
                     "fused_llr": c.fused,
+                    "threshold": c.threshold,
                     "filter": c.filter,
                     "fingers": c.fingers.iter().map(|f| serde_json::json!({
                         "position": f.position.code(),
@@ -401,8 +402,19 @@ fn search(args: SearchArgs) -> anyhow::Result<()> {
             .iter()
             .map(|f| format!("{}: {:.1} ({:+.1})", f.position.code(), f.score, f.llr))
             .collect();
+        // Held to another threshold when an enrolled finger was too poor
+        // to compare.
+        let held = if c.threshold != result.threshold {
+            format!(
+                "   (compared on {} finger(s): threshold {:.2})",
+                c.fingers.len(),
+                c.threshold
+            )
+        } else {
+            String::new()
+        };
         say!(
-            "{:>3}. subject {:<12} fused LLR {:>7.2}   finger: score (LLR) {}",
+            "{:>3}. subject {:<12} fused LLR {:>7.2}   finger: score (LLR) {}{held}",
             rank + 1,
             c.subject,
             c.fused,
