@@ -405,6 +405,15 @@ pub fn fpir_bound(fpir: f64, subjects: usize) -> f64 {
 ///   the probe, so the shortlist's size is no bound either: without a model
 ///   of the filter and matcher scores together, the gallery is the count
 ///   that holds.
+///
+/// Since scores are referred to the template size the margin is gone on
+/// two-index searches at 1M fingers: 4 of 3,000 non-mated searches passed
+/// the threshold for FPIR 0.1 % (BENCHMARKS.md, "Enrolled fingers too poor
+/// to compare"). The two of them looked at were strangers with one finger
+/// at an LLR of about 17, past anything 30 million random synthetic
+/// impostor comparisons reach: the filter's choice of the most alike
+/// strangers, which this model does not see, rather than the template size
+/// (whose tails the referral levels to within about 2x).
 pub fn threshold_for_fpir(fpir: f64, subjects: usize, fingers: usize) -> f64 {
     let bound = fpir_bound(fpir, subjects);
     let fpir = if fpir.is_finite() {
