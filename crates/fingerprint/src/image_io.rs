@@ -127,18 +127,21 @@ impl fmt::Display for ImageFormat {
     }
 }
 
-/// Why an image could not be loaded. Every variant names the defect.
+/// Why an image could not be loaded. Every variant names the defect. The
+/// operating system's reason for a failed read or write is in the message,
+/// not chained as a source, so that error reports that print the chain
+/// (anyhow's `{:#}`) say it once.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("unrecognised image format (first bytes {first_bytes}); expected PNG, BMP, TIFF, PGM or WSQ, or raw 8-bit with a given width and height")]
     UnknownFormat { first_bytes: String },
@@ -317,16 +320,16 @@ pub fn encode_png(image: &GrayImage) -> Result<Vec<u8>, ImageError> {
 /// Writes an 8-bit greyscale PNG (used for the extraction stage dumps).
 pub fn save_png(image: &GrayImage, path: impl AsRef<Path>) -> Result<(), ImageError> {
     let path = path.as_ref();
-    std::fs::write(path, encode_png(image)?).map_err(|source| ImageError::Write {
+    std::fs::write(path, encode_png(image)?).map_err(|error| ImageError::Write {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, ImageError> {
-    std::fs::read(path).map_err(|source| ImageError::Io {
+    std::fs::read(path).map_err(|error| ImageError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 

@@ -82,18 +82,20 @@ impl fmt::Display for TemplateFormat {
     }
 }
 
-/// Why a template could not be read or written. Each names the defect.
+/// Why a template could not be read or written. Each names the defect (an
+/// I/O failure's reason in the message, not chained as a source, as
+/// [`crate::image_io::ImageError`] does).
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("unrecognised template format (first bytes {first_bytes}); expected a native template ('SCMT') or a finger minutiae record ('FMR\\0')")]
     UnknownFormat { first_bytes: String },
@@ -188,9 +190,9 @@ pub fn encode_template(
 /// Reads and decodes a template file (format from its content).
 pub fn load_template(path: impl AsRef<Path>) -> Result<Template, FormatError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| FormatError::Io {
+    let bytes = std::fs::read(path).map_err(|error| FormatError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     decode_template(&bytes)
 }
@@ -202,9 +204,9 @@ pub fn save_template(
     path: impl AsRef<Path>,
 ) -> Result<(), FormatError> {
     let path = path.as_ref();
-    std::fs::write(path, encode_template(template, format)?).map_err(|source| FormatError::Write {
+    std::fs::write(path, encode_template(template, format)?).map_err(|error| FormatError::Write {
         path: path.to_path_buf(),
-        source,
+        error,
     })
 }
 

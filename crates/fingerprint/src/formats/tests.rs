@@ -493,3 +493,13 @@ fn save_and_load_template_file() {
     std::fs::remove_file(&path).unwrap();
     expect_error(load_template(&path), &["cannot read"]);
 }
+
+#[test]
+fn a_missing_template_file_says_the_reason_once() {
+    let path = std::env::temp_dir().join("scomm-no-such-template-7c1e.tpl");
+    let err = load_template(&path).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("scomm-no-such-template-7c1e.tpl"), "{text}");
+    assert_eq!(text.matches("os error").count(), 1, "{text}");
+    assert!(std::error::Error::source(&err).is_none());
+}

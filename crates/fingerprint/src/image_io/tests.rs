@@ -642,3 +642,15 @@ fn resampling_preserves_a_ramp() {
     assert!(row.windows(2).all(|w| w[0] <= w[1]));
     assert!(row[0] <= 2 && row[224] >= 253, "{} {}", row[0], row[224]);
 }
+
+#[test]
+fn a_missing_file_names_the_path_and_says_the_reason_once() {
+    let path = std::env::temp_dir().join("scomm-no-such-image-7c1e.png");
+    let err = load_image(&path).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("scomm-no-such-image-7c1e.png"), "{text}");
+    assert!(matches!(err, ImageError::Io { .. }), "{err:?}");
+    // The reason is in the message, so nothing is chained to print it again.
+    assert!(std::error::Error::source(&err).is_none());
+    assert_eq!(text.matches("os error").count(), 1, "{text}");
+}
