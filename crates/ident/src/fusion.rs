@@ -125,10 +125,16 @@ impl std::fmt::Display for Unusable {
     }
 }
 
+/// Whether a template of `minutiae` minutiae, probe or enrolled, is too
+/// poor for a comparison to carry evidence ([`MIN_PROBE_MINUTIAE`]).
+pub fn too_few_to_compare(minutiae: usize) -> bool {
+    minutiae < MIN_PROBE_MINUTIAE
+}
+
 /// Whether a probe finger carries evidence, and if not why.
 pub fn probe_unusable(template: &scomm_fingerprint::Template) -> Option<Unusable> {
     let found = template.minutiae.len();
-    (found < MIN_PROBE_MINUTIAE).then_some(Unusable::TooFewMinutiae {
+    too_few_to_compare(found).then_some(Unusable::TooFewMinutiae {
         found,
         needed: MIN_PROBE_MINUTIAE,
     })

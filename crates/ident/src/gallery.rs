@@ -478,16 +478,16 @@ impl Gallery {
             });
         }
         let probe = &usable[..];
-        // By the number of fingers a candidate is compared on (at least
-        // one: a subject compared on none is no candidate).
-        let threshold_for: Vec<f64> = (0..=probe.len())
+        // `threshold_for[k - 1]`: for a candidate compared on k fingers (at
+        // least one: a subject compared on none is no candidate).
+        let threshold_for: Vec<f64> = (1..=probe.len())
             .map(|k| {
-                params.threshold.unwrap_or_else(|| {
-                    fusion::threshold_for_fpir(params.fpir, self.subjects(), k.max(1))
-                })
+                params
+                    .threshold
+                    .unwrap_or_else(|| fusion::threshold_for_fpir(params.fpir, self.subjects(), k))
             })
             .collect();
-        let threshold = threshold_for[probe.len()];
+        let threshold = threshold_for[probe.len() - 1];
         let (probe_desc, finger_of) = prepare_probe(probe);
         let shortlist = self.filter(&probe_desc, &finger_of, params.shortlist.max(params.top_k));
         let matchers: Vec<Matcher> = probe.iter().map(|(_, t)| Matcher::new(t)).collect();
@@ -505,7 +505,7 @@ impl Gallery {
                     // evidence either way, as a probe finger that poor
                     // (`fusion::MIN_PROBE_MINUTIAE` was measured on the
                     // poorer template of a pair, whichever side).
-                    if f == u8::MAX || (rec.count as usize) < fusion::MIN_PROBE_MINUTIAE {
+                    if f == u8::MAX || fusion::too_few_to_compare(rec.count as usize) {
                         continue;
                     }
                     // Candidate side only: the probe-side hash would be
@@ -537,7 +537,7 @@ impl Gallery {
                 (!fingers.is_empty()).then(|| Candidate {
                     subject: self.subjects[slot as usize].id,
                     fused: fingers.iter().map(|f| f.llr).sum(),
-                    threshold: threshold_for[fingers.len()],
+                    threshold: threshold_for[fingers.len() - 1],
                     filter,
                     fingers,
                 })
