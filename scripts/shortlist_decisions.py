@@ -2,13 +2,18 @@
 """FNIR at FPIR 1 % and 0.1 % for decision scores computed from every
 shortlisted candidate's per-finger LLRs (the output of the scomm-ident
 example `shortlist_scores`): the fused LLR the search decides by, and
-cohort normalisations, LLR floors and finger rules to compare it with.
+cohort normalisations, LLR floors and finger rules to compare it with,
+and (when the file has each finger's pair quality) a failed finger's
+evidence by the pair's quality.
 
     python3 scripts/shortlist_decisions.py scores.txt
 
 A mated search counts as found when its mate is first by the score and
 strictly above the threshold: the highest non-mated best score that the
 FPIR still allows past (as `scomm_ident::eval::threshold_at_fpir`).
+
+The cohort rows (against the rest of the shortlist) need a file written
+without `shortlist_scores`' MIN_LLR, which leaves out most of the cohort.
 """
 import math
 import sys
@@ -20,12 +25,19 @@ def read(path):
     mated, non_mated = [], []
     for line in open(path):
         f = line.split()
-        ids, llrs = [], []
+        ids, llrs, quality = [], [], []
         for c in f[3:]:
-            i, r, l = c.split(":")[:3]
-            ids.append(int(i))
-            llrs.append((float(r), float(l)))
-        search = (int(f[1]), np.array(ids), np.array(llrs).reshape(-1, 2))
+            fields = c.split(":")
+            ids.append(int(fields[0]))
+            llrs.append((float(fields[1]), float(fields[2])))
+            q = fields[5:7] if len(fields) >= 7 else ["nan", "nan"]
+            quality.append((float(q[0]), float(q[1])))
+        search = (
+            int(f[1]),
+            np.array(ids),
+            np.array(llrs).reshape(-1, 2),
+            np.array(quality).reshape(-1, 2),
+        )
         (mated if f[0] == "M" else non_mated).append(search)
     return mated, non_mated
 
@@ -71,23 +83,60 @@ SCORES = {
     "best + 0.5 x other": lambda L: np.nanmax(L, axis=1) + 0.5 * np.nanmin(L, axis=1),
 }
 
+# The fusion's floor, exp(-3.6), read as the share of genuine comparisons
+# that behave like chance ones (a mixture: g = pi * i + (1 - pi) * g_ok).
+PI_FLOOR = math.exp(-3.6)
+
+
+def failed_share(pi):
+    """Each finger's LLR with a failed comparison's share `pi(quality)` in
+    place of the floor's: exp(LLR') = pi + (1 - pi) * (exp(LLR) - PI_FLOOR)
+    / (1 - PI_FLOOR), so a finger at the floor gets ln pi and a high LLR
+    stays as it is."""
+
+    def score(L, Q):
+        p = pi(Q)
+        lr = np.maximum(np.exp(L) - PI_FLOOR, 0.0) / (1.0 - PI_FLOOR)
+        return np.nansum(np.log(p + (1.0 - p) * lr), axis=1)
+
+    return score
+
+
+def logistic_share(q):
+    """Genuine FVC2002 B + CrossMatch comparisons failing, by the poorer
+    template's mean minutia quality (example `failure_by_quality`), / 0.9."""
+    return 1.0 / (1.0 + np.exp(5.473 + 1.091 * (q - 50.0) / 10.0)) / 0.9
+
+
+QUALITY_SCORES = {
+    "failed share by pair quality (FVC fit)": failed_share(logistic_share),
+    "the same, never above the floor's": failed_share(
+        lambda q: np.minimum(logistic_share(q), PI_FLOOR)
+    ),
+    "failed share pooled (0.9 %), any quality": failed_share(lambda q: 0.009 + 0.0 * q),
+}
+
 
 def main():
     mated, non_mated = read(sys.argv[1])
     print(f"{len(mated)} mated, {len(non_mated)} non-mated searches")
-    for name, score in SCORES.items():
+    scores = {name: (lambda f: lambda L, Q: f(L))(f) for name, f in SCORES.items()}
+    if all(not np.isnan(Q).all() for _, _, _, Q in mated if len(Q)):
+        scores.update(QUALITY_SCORES)
+    for name, score in scores.items():
         tops = sorted(
-            (score(L).max() if len(L) else -math.inf for _, _, L in non_mated), reverse=True
+            (score(L, Q).max() if len(L) else -math.inf for _, _, L, Q in non_mated),
+            reverse=True,
         )
-        row = [f"{name:<36}"]
+        row = [f"{name:<42}"]
         for fpir in (0.01, 0.001):
             t = tops[int(math.floor(fpir * len(tops)))]
             missed = 0
-            for s, ids, L in mated:
+            for s, ids, L, Q in mated:
                 if len(L) == 0:
                     missed += 1
                     continue
-                v = score(L)
+                v = score(L, Q)
                 best = int(np.argmax(v))
                 missed += not (ids[best] == s and v[best] > t)
             row.append(f"FPIR {fpir:.1%}: FNIR {missed / len(mated):6.2%} ({missed}, threshold {t:.2f})")

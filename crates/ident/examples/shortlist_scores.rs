@@ -9,9 +9,11 @@
 //! mated probes are every (SUBJECTS / MATED)-th subject's second capture,
 //! non-mated ones come from subjects past the gallery. A line is `M|N
 //! SUBJECT SET_ASIDE` and then each candidate, best fused first, as
-//! `ID:LLR_RIGHT:LLR_LEFT:MINUTIAE_RIGHT:MINUTIAE_LEFT` (LLR NaN for a
-//! finger set aside; minutiae of the candidate's enrolled finger, the
-//! fewest over its encounters, 0 when none is enrolled). With `MIN_LLR`,
+//! `ID:LLR_RIGHT:LLR_LEFT:MINUTIAE_RIGHT:MINUTIAE_LEFT:QUALITY_RIGHT:QUALITY_LEFT`
+//! (LLR NaN for a finger set aside; minutiae of the candidate's enrolled
+//! finger, the fewest over its encounters, 0 when none is enrolled; quality
+//! the poorer mean minutia quality of the probe finger and that enrolled
+//! finger, 0 when either is missing). With `MIN_LLR`,
 //! only candidates with a finger at or above it are written (and a mated
 //! search's mate always): a decision on a fused sum cannot pick the others
 //! unless a rule lifts a finger's LLR that much.
@@ -77,8 +79,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or(0);
                 write!(out, ":{fewest}")?;
             }
+            for p in two {
+                let probe_quality = probe
+                    .iter()
+                    .find(|(q, _)| *q == p)
+                    .map_or(0.0, |(_, t)| mean_quality(t));
+                let enrolled_quality = enrolled
+                    .iter()
+                    .filter(|(q, _)| *q == p)
+                    .map(|(_, t)| mean_quality(t))
+                    .fold(f32::INFINITY, f32::min);
+                let poorer = probe_quality.min(enrolled_quality);
+                write!(out, ":{:.1}", if poorer.is_finite() { poorer } else { 0.0 })?;
+            }
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// Mean minutia quality of a template (0 when it has none).
+fn mean_quality(t: &scomm_fingerprint::Template) -> f32 {
+    if t.minutiae.is_empty() {
+        return 0.0;
+    }
+    t.minutiae.iter().map(|m| m.quality as f32).sum::<f32>() / t.minutiae.len() as f32
 }
