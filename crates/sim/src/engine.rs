@@ -5,6 +5,12 @@
 //! target false-positive identification rate. Biometric false matches and
 //! misses are whatever the engine does, counted afterwards from ground truth.
 //!
+//! A capture is checked as a livescan checks it: a finger too poor for a
+//! comparison to carry evidence (`fusion::probe_unusable`) is rolled again,
+//! up to [`ROLLS`] times, before the prints are sent or enrolled (the FBI
+//! rejects submissions too poor to search, and jails re-roll at the
+//! scanner rather than resubmit).
+//!
 //! Everything is a pure function of (seed, person, encounter), so a resumed
 //! run rebuilds the same galleries: a repository record's prints are the
 //! capture keyed by the record itself (FBI number, FIN), not by the booking
@@ -19,6 +25,7 @@ use scomm_domain::ids::{BookingId, FbiNumber, Fin, SampleRef};
 use scomm_domain::immigration::{IdentRecord, Status};
 use scomm_domain::Dice;
 use scomm_fingerprint::Template;
+use scomm_ident::fusion::probe_unusable;
 use scomm_ident::synthetic::{capture, ImpressionParams};
 use scomm_ident::{Decision, FingerPosition, Gallery, SearchParams};
 
@@ -35,6 +42,37 @@ const CAPTURE_ORDER: [u8; 10] = [2, 7, 1, 6, 3, 8, 4, 9, 5, 10];
 const FBI_RECORD: u64 = 1 << 62;
 const IDENT_RECORD: u64 = 2 << 62;
 const BOOKING: u64 = 3 << 62;
+
+/// Times a livescan operator takes a finger in all (the first roll and
+/// re-rolls) before sending it as it is.
+pub const ROLLS: u64 = 3;
+/// Where a re-roll's number goes in the encounter key (under the kinds'
+/// bits, above any record or booking number a run makes).
+const ROLL_SHIFT: u32 = 56;
+
+/// A livescan capture of `positions`: each finger as [`capture`] takes it,
+/// a finger too poor to compare taken again (a new impression of the same
+/// finger) up to [`ROLLS`] times in all; the last roll is kept if none is
+/// usable.
+pub fn livescan(
+    subject_seed: u64,
+    encounter: u64,
+    positions: &[FingerPosition],
+    params: &ImpressionParams,
+) -> Vec<(FingerPosition, Template)> {
+    let mut prints = capture(subject_seed, encounter, positions, params);
+    for (position, template) in &mut prints {
+        let mut roll = 1;
+        while roll < ROLLS && probe_unusable(template).is_some() {
+            let again = encounter ^ roll << ROLL_SHIFT;
+            if let Some((_, t)) = capture(subject_seed, again, &[*position], params).pop() {
+                *template = t;
+            }
+            roll += 1;
+        }
+    }
+    prints
+}
 
 pub struct Engine {
     dice: Dice,
@@ -93,7 +131,7 @@ impl Engine {
     }
 
     fn prints(&self, sample: SampleRef, encounter: u64) -> Vec<(FingerPosition, Template)> {
-        capture(
+        livescan(
             scomm_ident::mix_seed(self.person_seed, sample.0),
             encounter,
             &self.positions,
@@ -161,5 +199,56 @@ impl Ports for Engine {
         self.population
             .person(record.sample)
             .is_some_and(|p| p.status == Status::Naturalised)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One-finger captures of many people, until one is too poor to compare.
+    fn a_poor_capture(position: FingerPosition, p: &ImpressionParams) -> (u64, u64) {
+        (0..100_000u64)
+            .map(|k| (scomm_ident::mix_seed(7, k), BOOKING ^ k))
+            .find(|&(seed, encounter)| {
+                let prints = capture(seed, encounter, &[position], p);
+                probe_unusable(&prints[0].1).is_some()
+            })
+            .expect("about one capture in two hundred is too poor to compare")
+    }
+
+    #[test]
+    fn a_finger_too_poor_to_compare_is_rolled_again_and_the_others_kept() {
+        let p = ImpressionParams::default();
+        let index = FingerPosition::RIGHT_INDEX;
+        let (seed, encounter) = a_poor_capture(index, &p);
+        let both = [index, FingerPosition::LEFT_INDEX];
+        let taken = capture(seed, encounter, &both, &p);
+        let sent = livescan(seed, encounter, &both, &p);
+        assert!(probe_unusable(&taken[0].1).is_some());
+        assert!(
+            probe_unusable(&sent[0].1).is_none(),
+            "a re-roll gives a usable print"
+        );
+        assert_ne!(sent[0].1, taken[0].1);
+        assert_eq!(sent[1], taken[1], "a usable finger is sent as taken");
+        // The same person and encounter give the same prints (a resumed
+        // run rebuilds the same galleries).
+        assert_eq!(livescan(seed, encounter, &both, &p), sent);
+    }
+
+    #[test]
+    fn a_re_roll_is_a_new_impression_of_the_same_finger() {
+        let p = ImpressionParams::default();
+        let index = FingerPosition::RIGHT_INDEX;
+        let (seed, encounter) = a_poor_capture(index, &p);
+        let sent = livescan(seed, encounter, &[index], &p);
+        let other = capture(seed, BOOKING ^ 123_456_789, &[index], &p);
+        let stranger = capture(scomm_ident::mix_seed(8, 1), encounter, &[index], &p);
+        let score = |a: &Template, b: &Template| scomm_fingerprint::matcher::compare(a, b);
+        assert!(
+            score(&sent[0].1, &other[0].1) > score(&sent[0].1, &stranger[0].1),
+            "the re-rolled print matches its own finger better than a stranger's"
+        );
     }
 }
