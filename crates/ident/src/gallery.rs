@@ -190,8 +190,12 @@ pub struct SearchParams {
     pub top_k: usize,
     /// Subjects the filter passes on to the full matcher.
     pub shortlist: usize,
-    /// A fused-LLR threshold measured for this gallery, overriding the one
-    /// the score model gives for `fpir` (see [`fusion::threshold_for_fpir`]).
+    /// A fused-LLR threshold measured for this gallery and the probe's
+    /// fingers as searched, overriding the one the score model gives for
+    /// `fpir` (see [`fusion::threshold_for_fpir`]). A candidate compared on
+    /// fewer fingers (an enrolled finger too poor to compare) is held to it
+    /// raised by what the model adds for the fingers it lacks: a measured
+    /// level keeps the model's difference between finger counts.
     pub threshold: Option<f64>,
 }
 
@@ -459,7 +463,7 @@ impl Gallery {
     /// Search the gallery with a probe of any fingers (each position once).
     /// Probe fingers too poor to compare are set aside (listed in the
     /// result); if all are, the decision is [`Decision::NoUsableFinger`].
-    /// A measured `params.threshold` is used whatever the fingers searched.
+    /// A measured `params.threshold` is the one for the fingers searched.
     pub fn search(
         &self,
         probe: &[(FingerPosition, Template)],
@@ -480,13 +484,19 @@ impl Gallery {
         let probe = &usable[..];
         // `threshold_for[k - 1]`: for a candidate compared on k fingers (at
         // least one: a subject compared on none is no candidate).
-        let threshold_for: Vec<f64> = (1..=probe.len())
-            .map(|k| {
-                params
-                    .threshold
-                    .unwrap_or_else(|| fusion::threshold_for_fpir(params.fpir, self.subjects(), k))
-            })
+        let modelled: Vec<f64> = (1..=probe.len())
+            .map(|k| fusion::threshold_for_fpir(params.fpir, self.subjects(), k))
             .collect();
+        let threshold_for: Vec<f64> = match params.threshold {
+            None => modelled,
+            Some(measured) => {
+                let all = modelled[probe.len() - 1];
+                modelled
+                    .iter()
+                    .map(|&t| measured + (t - all).max(0.0))
+                    .collect()
+            }
+        };
         let threshold = threshold_for[probe.len() - 1];
         let (probe_desc, finger_of) = prepare_probe(probe);
         let shortlist = self.filter(&probe_desc, &finger_of, params.shortlist.max(params.top_k));

@@ -402,6 +402,23 @@ fn an_enrolled_finger_too_poor_to_compare_is_not_evidence_against_its_mate() {
     assert_eq!(alone.fused, mate.fused);
     assert_eq!(r.candidates[0].subject, 42);
     assert_eq!(r.decision, Decision::Ident);
+    // A measured threshold is the two fingers'; the mate, compared on one,
+    // is held to it raised by the model's step from two fingers to one.
+    let measured = SearchParams {
+        threshold: Some(5.0),
+        ..Default::default()
+    };
+    let m = g.search(&only(tenprint(42, 1), &two), &measured).unwrap();
+    assert_eq!(m.threshold, 5.0);
+    let held = m.candidates.iter().find(|c| c.subject == 42).unwrap();
+    let step = fusion::threshold_for_fpir(1e-3, 100, 1) - fusion::threshold_for_fpir(1e-3, 100, 2);
+    assert!(step > 0.0);
+    assert_eq!(held.threshold, 5.0 + step);
+    assert!(m
+        .candidates
+        .iter()
+        .filter(|c| c.subject != 42)
+        .all(|c| c.threshold == 5.0));
     // The other subjects were compared on both fingers.
     assert!(r
         .candidates
