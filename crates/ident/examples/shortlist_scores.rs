@@ -13,13 +13,17 @@
 //! (LLR NaN for a finger set aside; minutiae of the candidate's enrolled
 //! finger, the fewest over its encounters, 0 when none is enrolled; quality
 //! the poorer mean minutia quality of the probe finger and that enrolled
-//! finger, 0 when either is missing). With `MIN_LLR`,
+//! finger, 0 when either is missing), then
+//! `:PAIRS_RIGHT:PAIRS_LEFT:AGREE_RIGHT:AGREE_LEFT`, the best pairing's
+//! paired minutiae and how many of them agree in type (ending /
+//! bifurcation), from `Matcher::explain` on the same templates. With `MIN_LLR`,
 //! only candidates with a finger at or above it are written (and a mated
 //! search's mate always): a decision on a fused sum cannot pick the others
 //! unless a rule lifts a finger's LLR that much.
 
 use std::io::Write;
 
+use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_ident::eval;
 use scomm_ident::{FingerPosition, SearchParams};
 
@@ -92,6 +96,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let poorer = probe_quality.min(enrolled_quality);
                 write!(out, ":{:.1}", if poorer.is_finite() { poorer } else { 0.0 })?;
             }
+            let mut pairings = [(0usize, 0usize); 2];
+            for (k, p) in two.iter().enumerate() {
+                let (Some((_, probe_t)), Some((_, enrolled_t))) = (
+                    probe.iter().find(|(q, _)| q == p),
+                    enrolled.iter().find(|(q, _)| q == p),
+                ) else {
+                    continue;
+                };
+                let c = Matcher::new(probe_t).explain(&PreparedTemplate::new(enrolled_t));
+                let agree = c
+                    .pairs
+                    .iter()
+                    .filter(|&&(a, b)| {
+                        probe_t.minutiae[a as usize].kind == enrolled_t.minutiae[b as usize].kind
+                    })
+                    .count();
+                pairings[k] = (c.pairs.len(), agree);
+            }
+            write!(
+                out,
+                ":{}:{}:{}:{}",
+                pairings[0].0, pairings[1].0, pairings[0].1, pairings[1].1
+            )?;
         }
         writeln!(out)?;
     }

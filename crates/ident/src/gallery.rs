@@ -234,9 +234,13 @@ pub struct FingerScore {
     /// Matcher score (higher is more similar); with several records of
     /// the position, that of the record with the highest LLR.
     pub score: f32,
-    /// Its log-likelihood ratio given both templates' minutiae counts
-    /// ([`fusion::ScoreModel::llr_sized`]).
+    /// Its log-likelihood ratio given both templates' minutiae counts and
+    /// the pairing's minutia kinds ([`fusion::ScoreModel::llr_of`]).
     pub llr: f64,
+    /// Minutia pairs of the best pairing whose kinds are both known, and
+    /// how many of them agree in kind.
+    pub kinds_compared: u32,
+    pub kinds_agreeing: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -505,9 +509,9 @@ impl Gallery {
         let mut candidates: Vec<Candidate> = shortlist
             .par_iter()
             .filter_map(|&(filter, slot)| {
-                // Per probe finger, the best (LLR, score) over the
-                // subject's records of that position.
-                let mut best: Vec<Option<(f64, f32)>> = vec![None; probe.len()];
+                // Per probe finger, the best (LLR, score, kinds compared,
+                // kinds agreeing) over the subject's records of that position.
+                let mut best: Vec<Option<(f64, f32, u32, u32)>> = vec![None; probe.len()];
                 for &r in &self.subjects[slot as usize].records {
                     let rec = self.records[r as usize];
                     let f = finger_of[rec.position as usize];
@@ -521,25 +525,27 @@ impl Gallery {
                     // Candidate side only: the probe-side hash would be
                     // most of the preparation's cost and is never read.
                     let prepared = PreparedTemplate::candidate(&self.template(rec));
-                    let score = matchers[f as usize].compare(&prepared);
-                    let llr = model.llr_sized(
-                        score,
+                    let c = matchers[f as usize].compare_counted(&prepared);
+                    let llr = model.llr_of(
+                        &c,
                         probe[f as usize].1.minutiae.len(),
                         prepared.minutiae.len(),
                     );
                     let b = &mut best[f as usize];
-                    if b.is_none_or(|(l, s)| (llr, score) > (l, s)) {
-                        *b = Some((llr, score));
+                    if b.is_none_or(|(l, s, _, _)| (llr, c.score) > (l, s)) {
+                        *b = Some((llr, c.score, c.kinds_compared, c.kinds_agreeing));
                     }
                 }
                 let fingers: Vec<FingerScore> = best
                     .iter()
                     .enumerate()
                     .filter_map(|(i, b)| {
-                        b.map(|(llr, score)| FingerScore {
+                        b.map(|(llr, score, kinds_compared, kinds_agreeing)| FingerScore {
                             position: probe[i].0,
                             score,
                             llr,
+                            kinds_compared,
+                            kinds_agreeing,
                         })
                     })
                     .collect();

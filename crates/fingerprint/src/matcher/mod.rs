@@ -26,7 +26,7 @@ use prepared::{
 };
 use scoring::{LOOSE_CONFIRMATION_WEIGHT, LOOSE_EDGE_WEIGHT};
 
-use crate::template::Template;
+use crate::template::{MinutiaKind, Template};
 
 /// Roots tried per comparison.
 const MAX_ROOTS: usize = 10;
@@ -66,6 +66,16 @@ pub struct Comparison {
     pub cycle_levels: Vec<u8>,
     /// Minutiae of probe and candidate in the area both impressions show.
     pub overlap: (u32, u32),
+    /// Minutia pairs of the best pairing (also when `pairs` is not kept).
+    pub paired: u32,
+    /// Of those, the pairs whose minutiae both have a known kind (ending or
+    /// bifurcation; not ISO/ANSI "other")...
+    pub kinds_compared: u32,
+    /// ...and of these, the pairs of the same kind: genuine pairings agree
+    /// more often than chance ones (FVC2002 B: 71 % against 54-57 %,
+    /// example `type_agreement`), which the score does not use and a 1:N
+    /// fusion can.
+    pub kinds_agreeing: u32,
 }
 
 impl Comparison {
@@ -204,15 +214,21 @@ impl Matcher {
     }
 
     pub fn compare(&self, candidate: &PreparedTemplate) -> f32 {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-        }
-        SCRATCH.with(|s| compare_with(&self.probe, candidate, &mut s.borrow_mut(), false).score)
+        self.compare_counted(candidate).score
     }
 
     /// Like `compare`, also returning the pairing.
     pub fn explain(&self, candidate: &PreparedTemplate) -> Comparison {
         compare_with(&self.probe, candidate, &mut Scratch::default(), true)
+    }
+
+    /// Like `compare`, with the best pairing's counts (size, confirmed,
+    /// kinds agreeing, overlap) but not its pairs: as cheap as `compare`.
+    pub fn compare_counted(&self, candidate: &PreparedTemplate) -> Comparison {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+        }
+        SCRATCH.with(|s| compare_with(&self.probe, candidate, &mut s.borrow_mut(), false))
     }
 }
 
@@ -493,6 +509,18 @@ fn pair_and_score(
     best.supporting_edges = best_evidence.cycle_edges;
     best.confirmed = best_evidence.confirmed as u32;
     best.overlap = (overlap_a as u32, overlap_b as u32);
+    best.paired = best.pairs.len() as u32;
+    let known = |k: MinutiaKind| k != MinutiaKind::Other;
+    for &(a, b) in &best.pairs {
+        let (ka, kb) = (
+            probe.minutiae[a as usize].kind,
+            candidate.minutiae[b as usize].kind,
+        );
+        if known(ka) && known(kb) {
+            best.kinds_compared += 1;
+            best.kinds_agreeing += (ka == kb) as u32;
+        }
+    }
     if !explain {
         best.pairs.clear();
     }

@@ -448,3 +448,39 @@ fn another_reading_of_a_tree_edge_confirms_nothing() {
     assert!(c.cycle_levels.is_empty() && c.pairs.is_empty());
     assert_eq!(c.score, 0.0);
 }
+
+#[test]
+fn the_pairing_counts_its_pairs_and_those_of_one_kind() {
+    let a = random_finger(21, 40);
+    let mut b = impression(&a, 5, 0.3, (10.0, -8.0), 1.0, 0.1);
+    // Flip the kind of every third minutia of the impression.
+    for m in b.minutiae.iter_mut().step_by(3) {
+        m.kind = match m.kind {
+            MinutiaKind::Ending => MinutiaKind::Bifurcation,
+            MinutiaKind::Bifurcation | MinutiaKind::Other => MinutiaKind::Ending,
+        };
+    }
+    // And make one "other" (ISO/ANSI): its pair, if any, is not compared.
+    b.minutiae[1].kind = MinutiaKind::Other;
+    let matcher = Matcher::new(&a);
+    let prepared = PreparedTemplate::new(&b);
+    let explained = matcher.explain(&prepared);
+    let counted = matcher.compare_counted(&prepared);
+    assert!(explained.pairs.len() > 10);
+    let kinds = |&&(i, j): &&(u16, u16)| (a.minutiae[i as usize].kind, b.minutiae[j as usize].kind);
+    let compared: Vec<_> = explained
+        .pairs
+        .iter()
+        .map(|p| kinds(&p))
+        .filter(|&(x, y)| x != MinutiaKind::Other && y != MinutiaKind::Other)
+        .collect();
+    let same_kind = compared.iter().filter(|(x, y)| x == y).count() as u32;
+    assert_eq!(counted.paired as usize, explained.pairs.len());
+    assert_eq!(counted.kinds_compared as usize, compared.len());
+    assert_eq!(counted.kinds_agreeing, same_kind);
+    assert!(same_kind < counted.kinds_compared && same_kind > counted.kinds_compared / 2);
+    // Counting costs no pairs list and changes no score.
+    assert!(counted.pairs.is_empty());
+    assert_eq!(counted.score, matcher.compare(&prepared));
+    assert_eq!(counted.score, explained.score);
+}

@@ -350,6 +350,8 @@ fn search(args: SearchArgs) -> anyhow::Result<()> {
                         "position": f.position.code(),
                         "score": f.score,
                         "llr": f.llr,
+                        "kinds_compared": f.kinds_compared,
+                        "kinds_agreeing": f.kinds_agreeing,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -400,7 +402,16 @@ fn search(args: SearchArgs) -> anyhow::Result<()> {
         let fingers: Vec<String> = c
             .fingers
             .iter()
-            .map(|f| format!("{}: {:.1} ({:+.1})", f.position.code(), f.score, f.llr))
+            .map(|f| {
+                format!(
+                    "{}: {:.1} ({:+.1}; {}/{} pairs of one kind)",
+                    f.position.code(),
+                    f.score,
+                    f.llr,
+                    f.kinds_agreeing,
+                    f.kinds_compared
+                )
+            })
             .collect();
         // Held to another threshold when an enrolled finger was too poor
         // to compare.
