@@ -18,7 +18,6 @@
 //! folders, and a logistic fit of failure against quality follows it.
 
 use rayon::prelude::*;
-use scomm_fingerprint::eval::discover;
 use scomm_fingerprint::matcher::calibration::threshold_for_fmr;
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_fingerprint::Template;
@@ -49,19 +48,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (genuine, poorer mean quality, failed)
     let mut pairs: Vec<(bool, f32, bool)> = Vec::new();
     for folder in &folders {
-        let (dir, dpi) = match folder.rsplit_once(':') {
-            Some((d, p)) if p.parse::<f64>().is_ok() => (d.to_string(), p.parse::<f64>()?),
-            _ => (folder.clone(), 500.0),
-        };
-        let samples = discover(std::path::Path::new(&dir))?;
-        let templates: Vec<(PreparedTemplate, f32)> = samples
-            .par_iter()
-            .map(|s| {
-                let t = scomm_fingerprint::extract::extract_file(&s.path, dpi)
-                    .map_err(|e| format!("{}: {e}", s.path.display()))?;
-                Ok((PreparedTemplate::new(&t), mean_quality(&t)))
-            })
-            .collect::<Result<_, String>>()?;
+        let (dir, dpi) = scomm_fingerprint::eval::folder_spec(folder);
+        let (samples, extracted) = scomm_fingerprint::eval::extract_folder(&dir, dpi)?;
+        let templates: Vec<(PreparedTemplate, f32)> = extracted
+            .iter()
+            .map(|t| (PreparedTemplate::new(t), mean_quality(t)))
+            .collect();
         let n = samples.len();
         let scored: Vec<(bool, f32, bool)> = (0..n)
             .into_par_iter()

@@ -12,7 +12,6 @@
 //! ```
 
 use rayon::prelude::*;
-use scomm_fingerprint::eval::discover;
 use scomm_fingerprint::matcher::calibration::threshold_for_fmr;
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_fingerprint::Template;
@@ -22,15 +21,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (genuine, score, pairs, agreeing)
     let mut rows: Vec<(bool, f32, usize, usize)> = Vec::new();
     for folder in &folders {
-        let (dir, dpi) = match folder.rsplit_once(':') {
-            Some((d, p)) if p.parse::<f64>().is_ok() => (d.to_string(), p.parse::<f64>()?),
-            _ => (folder.clone(), 500.0),
-        };
-        let samples = discover(std::path::Path::new(&dir))?;
-        let templates: Vec<(Template, PreparedTemplate)> = samples
-            .par_iter()
-            .map(|s| {
-                let t = scomm_fingerprint::extract::extract_file(&s.path, dpi).unwrap();
+        let (dir, dpi) = scomm_fingerprint::eval::folder_spec(folder);
+        let (samples, extracted) = scomm_fingerprint::eval::extract_folder(&dir, dpi)?;
+        let templates: Vec<(Template, PreparedTemplate)> = extracted
+            .into_iter()
+            .map(|t| {
                 let p = PreparedTemplate::new(&t);
                 (t, p)
             })

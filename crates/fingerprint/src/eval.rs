@@ -389,6 +389,51 @@ pub enum EvalError {
     },
 }
 
+/// A folder and its scan resolution from `DIR[:DPI]`, as the examples take
+/// them: a trailing `:NUMBER` is the resolution, 500 dpi without one.
+pub fn folder_spec(spec: &str) -> (PathBuf, f64) {
+    match spec.rsplit_once(':') {
+        Some((dir, dpi)) => match dpi.parse::<f64>() {
+            Ok(dpi) => (PathBuf::from(dir), dpi),
+            Err(_) => (PathBuf::from(spec), 500.0),
+        },
+        None => (PathBuf::from(spec), 500.0),
+    }
+}
+
+/// Every image of a folder ([`discover`]'s names and order), extracted at
+/// `dpi` on all cores.
+pub fn extract_folder(
+    dir: &Path,
+    dpi: f64,
+) -> Result<(Vec<Sample>, Vec<crate::Template>), EvalError> {
+    use rayon::prelude::*;
+    let samples = discover(dir).map_err(|source| EvalError::Folder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let templates = samples
+        .par_iter()
+        .map(|s| {
+            let image = crate::image_io::load_image(&s.path).map_err(|source| EvalError::Load {
+                path: s.path.clone(),
+                source,
+            })?;
+            crate::extract::extract(
+                &image.pixels,
+                image.width as usize,
+                image.height as usize,
+                dpi,
+            )
+            .map_err(|source| EvalError::Extract {
+                path: s.path.clone(),
+                source,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((samples, templates))
+}
+
 /// Run the FVC protocol on one folder scanned at `dpi`.
 pub fn evaluate_folder(
     dir: &Path,
