@@ -414,24 +414,33 @@ pub fn extract_folder(
     })?;
     let templates = samples
         .par_iter()
-        .map(|s| {
-            let image = crate::image_io::load_image(&s.path).map_err(|source| EvalError::Load {
-                path: s.path.clone(),
-                source,
-            })?;
-            crate::extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                dpi,
-            )
-            .map_err(|source| EvalError::Extract {
-                path: s.path.clone(),
-                source,
-            })
-        })
+        .map(|s| extract_image(s, &load_sample(s)?, dpi))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((samples, templates))
+}
+
+fn load_sample(s: &Sample) -> Result<crate::image_io::GrayImage, EvalError> {
+    crate::image_io::load_image(&s.path).map_err(|source| EvalError::Load {
+        path: s.path.clone(),
+        source,
+    })
+}
+
+fn extract_image(
+    s: &Sample,
+    image: &crate::image_io::GrayImage,
+    dpi: f64,
+) -> Result<crate::Template, EvalError> {
+    crate::extract::extract(
+        &image.pixels,
+        image.width as usize,
+        image.height as usize,
+        dpi,
+    )
+    .map_err(|source| EvalError::Extract {
+        path: s.path.clone(),
+        source,
+    })
 }
 
 /// Run the FVC protocol on one folder scanned at `dpi`.
@@ -464,21 +473,9 @@ pub fn evaluate_folder(
     let extracted: Vec<Result<(crate::Template, f64), EvalError>> = samples
         .par_iter()
         .map(|s| {
-            let image = crate::image_io::load_image(&s.path).map_err(|source| EvalError::Load {
-                path: s.path.clone(),
-                source,
-            })?;
+            let image = load_sample(s)?;
             let start = Instant::now();
-            let template = crate::extract::extract(
-                &image.pixels,
-                image.width as usize,
-                image.height as usize,
-                dpi,
-            )
-            .map_err(|source| EvalError::Extract {
-                path: s.path.clone(),
-                source,
-            })?;
+            let template = extract_image(s, &image, dpi)?;
             let ms = start.elapsed().as_secs_f64() * 1000.0;
             progress.advance(1);
             Ok((template, ms))
