@@ -3,8 +3,11 @@
 shortlisted candidate's per-finger LLRs (the output of the scomm-ident
 example `shortlist_scores`): the fused LLR the search decides by, and
 cohort normalisations, LLR floors and finger rules to compare it with,
-and (when the file has each finger's pair quality) a failed finger's
-evidence by the pair's quality.
+and (when the file has them) a failed finger's evidence by the pair's
+quality and the pairing's minutia kinds. Files written since the search
+counts kinds hold the score's evidence alone in the LLR fields, so the
+"fused LLR" row is the decision before kinds and the "kinds within floor
+and cap" row the search's own.
 
     python3 scripts/shortlist_decisions.py scores.txt
 
@@ -111,20 +114,33 @@ def logistic_share(q):
     return 1.0 / (1.0 + np.exp(5.473 + 1.091 * (q - 50.0) / 10.0)) / 0.9
 
 
+def kind_terms(T, genuine, chance):
+    """Per finger, the evidence of its best pairing's kinds: every paired
+    minutia pair of one kind (ending / bifurcation) adds ln(genuine /
+    chance), every other one ln((1 - genuine) / (1 - chance))."""
+    pairs, agree = T[:, 0:2], T[:, 2:4]
+    return agree * math.log(genuine / chance) + (pairs - agree) * math.log(
+        (1 - genuine) / (1 - chance)
+    )
+
+
 def type_evidence(genuine, chance, above=-math.inf):
-    """Each finger's LLR plus the evidence of its best pairing's type
-    agreement: every paired minutia agreeing in type (ending /
-    bifurcation) adds ln(genuine / chance), every other one ln((1 -
-    genuine) / (1 - chance)); only for fingers whose LLR is above
-    `above`."""
+    """Each finger's LLR plus its kinds' evidence, only for fingers whose
+    LLR is above `above`."""
 
     def score(L, T):
-        pairs, agree = T[:, 0:2], T[:, 2:4]
-        t = agree * math.log(genuine / chance) + (pairs - agree) * math.log(
-            (1 - genuine) / (1 - chance)
-        )
-        t = np.where(L > above, t, 0.0)
+        t = np.where(L > above, kind_terms(T, genuine, chance), 0.0)
         return np.nansum(L + t, axis=1)
+
+    return score
+
+
+def within_floor_and_cap(genuine, chance):
+    """Each finger's LLR plus its kinds' evidence, clamped to [-3.6, 23]
+    before the sum, as `ScoreModel::llr_of` does."""
+
+    def score(L, T):
+        return np.nansum(np.clip(L + kind_terms(T, genuine, chance), -3.6, 23.0), axis=1)
 
     return score
 
@@ -132,6 +148,7 @@ def type_evidence(genuine, chance, above=-math.inf):
 # Agreement measured by the `type_agreement` example: FVC2002 B genuine
 # pairings 0.713, impostor pairings scoring over FMR 1 % 0.570 (all 0.535).
 TYPE_SCORES = {
+    "kinds within floor and cap (the search's)": within_floor_and_cap(0.713, 0.570),
     "type agreement (FVC: 0.713 / 0.570)": type_evidence(0.713, 0.570),
     "the same, fingers over the floor only": type_evidence(0.713, 0.570, above=-3.5),
     "type agreement (FVC: 0.713 / 0.535)": type_evidence(0.713, 0.535),

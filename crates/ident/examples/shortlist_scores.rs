@@ -1,4 +1,4 @@
-//! Every shortlisted candidate's per-finger LLRs for synthetic two-index
+//! Every shortlisted candidate's per-finger evidence for synthetic two-index
 //! searches, one line per search, for studying decision scores offline
 //! (`scripts/shortlist_decisions.py`).
 //!
@@ -10,12 +10,14 @@
 //! non-mated ones come from subjects past the gallery. A line is `M|N
 //! SUBJECT SET_ASIDE` and then each candidate, best fused first, as
 //! `ID:LLR_RIGHT:LLR_LEFT:MINUTIAE_RIGHT:MINUTIAE_LEFT:QUALITY_RIGHT:QUALITY_LEFT`
-//! (LLR NaN for a finger set aside; minutiae of the candidate's enrolled
+//! (LLR the score's evidence alone, `ScoreModel::llr_sized`, without the
+//! pairing's kinds, which the search adds (`ScoreModel::llr_of`) and the
+//! last fields give; NaN for a finger set aside; minutiae of the candidate's enrolled
 //! finger, the fewest over its encounters, 0 when none is enrolled; quality
 //! the poorer mean minutia quality of the probe finger and that enrolled
 //! finger, 0 when either is missing), then
 //! `:PAIRS_RIGHT:PAIRS_LEFT:AGREE_RIGHT:AGREE_LEFT`, the best pairing's
-//! paired minutiae and how many of them agree in type (ending /
+//! paired minutiae and how many of them agree in kind (ending /
 //! bifurcation), from `Matcher::explain` on the same templates. With `MIN_LLR`,
 //! only candidates with a finger at or above it are written (and a mated
 //! search's mate always): a decision on a fused sum cannot pick the others
@@ -24,7 +26,7 @@
 use std::io::Write;
 
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
-use scomm_ident::eval;
+use scomm_ident::{eval, fusion};
 use scomm_ident::{FingerPosition, SearchParams};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -65,15 +67,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
             write!(out, " {}", c.subject)?;
+            let enrolled = gallery.fingers_of(c.subject);
             for p in two {
+                // The score's evidence alone (the kinds' is in the last
+                // fields), as the search's `llr_sized` reads it.
                 let llr = c
                     .fingers
                     .iter()
                     .find(|f| f.position == p)
-                    .map_or(f64::NAN, |f| f.llr);
+                    .map_or(f64::NAN, |f| {
+                        let sizes = (
+                            probe.iter().find(|(q, _)| *q == p),
+                            enrolled.iter().find(|(q, _)| *q == p),
+                        );
+                        match sizes {
+                            (Some((_, pt)), Some((_, et))) => fusion::model().llr_sized(
+                                f.score,
+                                pt.minutiae.len(),
+                                et.minutiae.len(),
+                            ),
+                            _ => f64::NAN,
+                        }
+                    });
                 write!(out, ":{llr:.3}")?;
             }
-            let enrolled = gallery.fingers_of(c.subject);
             for p in two {
                 let fewest = enrolled
                     .iter()
