@@ -379,6 +379,10 @@ fn impostor_tails() -> &'static Vec<Vec<f64>> {
         let imp = impostor_points();
         let bins = ((LLR_CAP - LLR_FLOOR) / LLR_STEP).round() as usize + 1;
         let mut pmf = vec![0f64; bins];
+        // (kinds' LLR, probability) of a chance pairing of TAIL_PAIRS pairs.
+        let chance_kinds: Vec<(f64, f64)> = binomial(TAIL_PAIRS, KINDS_AGREE_CHANCE)
+            .map(|(agreeing, share)| (kind_llr(TAIL_PAIRS, agreeing), share))
+            .collect();
         for (k, &llr) in model.llr.iter().enumerate() {
             let (s0, s1) = (k as f64 * GRID_STEP, (k + 1) as f64 * GRID_STEP);
             let mass = if k + 1 == model.llr.len() {
@@ -390,8 +394,8 @@ fn impostor_tails() -> &'static Vec<Vec<f64>> {
             // KINDS_AGREE_CHANCE) agreeing pairs, each count's evidence
             // added (more pairs than most chance pairings have: a wider
             // spread, so a heavier tail than the truth's).
-            for (agreeing, share) in binomial(TAIL_PAIRS, KINDS_AGREE_CHANCE) {
-                let total = (llr + kind_llr(TAIL_PAIRS, agreeing)).clamp(LLR_FLOOR, LLR_CAP);
+            for &(kinds, share) in &chance_kinds {
+                let total = (llr + kinds).clamp(LLR_FLOOR, LLR_CAP);
                 let b = (((total - LLR_FLOOR) / LLR_STEP).round() as usize).min(bins - 1);
                 pmf[b] += mass.max(0.0) * share;
             }

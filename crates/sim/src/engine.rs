@@ -46,8 +46,9 @@ const BOOKING: u64 = 3 << 62;
 /// Times a livescan operator takes a finger in all (the first roll and
 /// re-rolls) before sending it as it is.
 pub const ROLLS: u64 = 3;
-/// Where a re-roll's number goes in the encounter key (under the kinds'
-/// bits, above any record or booking number a run makes).
+/// Where a re-roll's number goes in the encounter key (under the two bits
+/// that tell FBI records, IDENT records and bookings apart, above any record
+/// or booking number a run makes).
 const ROLL_SHIFT: u32 = 56;
 
 /// A livescan capture of `positions`: each finger as [`capture`] takes it,
