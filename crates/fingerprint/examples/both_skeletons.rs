@@ -30,24 +30,17 @@
 //!     [--variant ridge|ridge-mean-direction|both|twins|readings] [--max N] DIR:DPI...
 //! ```
 
-use std::f32::consts::FRAC_PI_4;
 use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
 use scomm_fingerprint::eval::{discover, protocol, rates};
-use scomm_fingerprint::extract::graph::SkeletonGraph;
-use scomm_fingerprint::extract::grid::Grid;
 use scomm_fingerprint::extract::minutiae::{self, Candidate, MAX_MINUTIAE, MIN_QUALITY};
-use scomm_fingerprint::extract::segment::BLOCK;
-use scomm_fingerprint::extract::{skeleton, Stages};
+use scomm_fingerprint::extract::{skeleton, Profile, Stages};
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
-use scomm_fingerprint::template::{Minutia, MinutiaKind, Template};
+use scomm_fingerprint::template::{Minutia, Template};
 
-/// Twins: the two skeletons' versions of one minutia lie 2-8 px apart
-/// (median 4 px along its direction, measured on FVC2002 DB1/DB3).
-const TWIN_DISTANCE: f32 = 12.0;
-const SINGLE_QUALITY: f32 = 0.5;
+use scomm_fingerprint::extract::valley::{self, SINGLE_QUALITY};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Variant {
@@ -69,54 +62,12 @@ fn ridge_candidates(stages: &Stages) -> Vec<Candidate> {
 }
 
 fn valley_candidates(stages: &Stages) -> Vec<Candidate> {
-    let (w, h) = (stages.binary.width, stages.binary.height);
-    let mut valleys = Grid::filled(w, h, false);
-    for y in 0..h {
-        for x in 0..w {
-            if stages.mask.get(x / BLOCK, y / BLOCK) && !stages.binary.get(x, y) {
-                valleys.set(x, y, true);
-            }
-        }
-    }
-    let mut graph = SkeletonGraph::build(&skeleton::thin(&valleys));
-    minutiae::remove_false_structures(&mut graph);
-    let mut c = minutiae::candidates(&graph, &stages.field);
-    minutiae::remove_gaps(&mut c);
-    for m in &mut c {
-        m.kind = match m.kind {
-            MinutiaKind::Ending => MinutiaKind::Bifurcation,
-            _ => MinutiaKind::Ending,
-        };
-    }
-    c
+    let valleys = valley::valleys(&stages.binary, &stages.mask);
+    valley::valley_candidates(&skeleton::thin(&valleys), &stages.field)
 }
 
-/// Twins between `a` and `b` as (index in a, index in b): same kind,
-/// within `TWIN_DISTANCE` and 45°, greedy, nearest first, each used once.
 fn twins(a: &[Candidate], b: &[Candidate]) -> Vec<(usize, usize)> {
-    let mut pairs = Vec::new();
-    for (i, p) in a.iter().enumerate() {
-        for (j, q) in b.iter().enumerate() {
-            let d = (p.x - q.x).hypot(p.y - q.y);
-            if p.kind == q.kind
-                && d < TWIN_DISTANCE
-                && minutiae::angle_difference(p.angle, q.angle).abs() < FRAC_PI_4
-            {
-                pairs.push((d, i, j));
-            }
-        }
-    }
-    pairs.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let (mut in_a, mut in_b) = (vec![false; a.len()], vec![false; b.len()]);
-    let mut found = Vec::new();
-    for (_, i, j) in pairs {
-        if !in_a[i] && !in_b[j] {
-            in_a[i] = true;
-            in_b[j] = true;
-            found.push((i, j));
-        }
-    }
-    found
+    valley::twins(a, b)
 }
 
 /// Quality, border and count as the extractor's last stage gives them.
@@ -195,30 +146,11 @@ fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
             }
             finish(stages, &r)
         }
+        // The extractor's accurate profile (at most MAX_MINUTIAE).
         Variant::Twins => {
-            let (r, v) = (ridge_candidates(stages), valley_candidates(stages));
-            let (mut tr, mut tv) = (vec![false; r.len()], vec![false; v.len()]);
-            for (i, j) in twins(&r, &v) {
-                (tr[i], tv[j]) = (true, true);
-            }
-            let split = |c: &[Candidate], t: &[bool], want: bool| -> Vec<Candidate> {
-                c.iter()
-                    .zip(t)
-                    .filter(|(_, &t)| t == want)
-                    .map(|(c, _)| *c)
-                    .collect()
-            };
-            let mut paired = split(&r, &tr, true);
-            paired.extend(split(&v, &tv, true));
-            let mut single = split(&r, &tr, false);
-            single.extend(split(&v, &tv, false));
-            let mut out = finish(stages, &paired);
-            out.extend(finish(stages, &single).into_iter().filter_map(|mut m| {
-                let q = (m.quality as f32 * SINGLE_QUALITY).round();
-                m.quality = q as u8;
-                (q >= MIN_QUALITY).then_some(m)
-            }));
-            out
+            valley::both_readings(&ridge_candidates(stages), &valley_candidates(stages), |c| {
+                finish(stages, c)
+            })
         }
     };
     found.sort_by_key(|m| std::cmp::Reverse(m.quality));
@@ -265,8 +197,9 @@ fn main() {
         let built: Vec<(Template, Vec<Option<Minutia>>)> = samples
             .par_iter()
             .map(|s| {
-                let stages = scomm_fingerprint::extract::extract_stages_file(&s.path, dpi)
-                    .unwrap_or_else(|e| panic!("{e}"));
+                let stages =
+                    scomm_fingerprint::extract::extract_stages_file(&s.path, dpi, Profile::Fast)
+                        .unwrap_or_else(|e| panic!("{e}"));
                 if variant == Variant::Readings {
                     readings_template(&stages, max)
                 } else {

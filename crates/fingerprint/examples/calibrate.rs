@@ -9,8 +9,12 @@
 //! `GENUINE` and `IMPOSTOR_LOW` tables, pasted from this output): they
 //! belong to the same matcher and extractor as the thresholds.
 //!
+//! With `accurate` after the folder it measures the accurate profile's
+//! table (`ACCURATE_THRESHOLDS`; its quantiles are not used: the 1:N
+//! search uses fast templates).
+//!
 //! ```sh
-//! cargo run --release -p scomm-fingerprint --example calibrate [-- ../shared/data/fvc2002]
+//! cargo run --release -p scomm-fingerprint --example calibrate [-- ../shared/data/fvc2002 [fast|accurate]]
 //! ```
 
 use rayon::prelude::*;
@@ -21,6 +25,10 @@ fn main() {
     let root = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "../shared/data/fvc2002".to_string());
+    let profile: scomm_fingerprint::extract::Profile = std::env::args()
+        .nth(2)
+        .map(|p| p.parse().unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_default();
     let mut samples = Vec::new();
     for (db, dpi) in scomm_fingerprint::eval::FVC2002_B {
         let dir = std::path::Path::new(&root).join(db);
@@ -31,7 +39,7 @@ fn main() {
     let templates: Vec<PreparedTemplate> = samples
         .par_iter()
         .map(|(_, path, dpi)| {
-            let template = scomm_fingerprint::extract::extract_file(path, *dpi)
+            let template = scomm_fingerprint::extract::extract_file_with(path, *dpi, profile)
                 .unwrap_or_else(|e| panic!("{e}"));
             PreparedTemplate::new(&template)
         })

@@ -174,7 +174,16 @@ pub fn write_stages(stages: &Stages, dir: &Path) -> std::io::Result<Vec<std::pat
     let binary = stages.binary.map(|r| if r { 0u8 } else { 255 });
     save("07-binary.png", Canvas::from_grey(&binary, 1.0))?;
 
+    // The ridge skeleton black; in the accurate profile the valley
+    // skeleton, whose minutiae are read too, blue.
     let mut skel = Canvas::from_grey(&binary, 0.15);
+    if let Some(valleys) = &stages.valley_skeleton {
+        for (i, &s) in valleys.data.iter().enumerate() {
+            if s {
+                skel.pixels[i] = [40, 90, 230];
+            }
+        }
+    }
     for (i, &s) in stages.skeleton.data.iter().enumerate() {
         if s {
             skel.pixels[i] = [0, 0, 0];

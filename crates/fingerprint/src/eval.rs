@@ -414,7 +414,7 @@ pub fn extract_folder(
     })?;
     let templates = samples
         .par_iter()
-        .map(|s| extract_image(s, &load_sample(s)?, dpi))
+        .map(|s| extract_image(s, &load_sample(s)?, dpi, crate::extract::Profile::Fast))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((samples, templates))
 }
@@ -430,12 +430,14 @@ fn extract_image(
     s: &Sample,
     image: &crate::image_io::GrayImage,
     dpi: f64,
+    profile: crate::extract::Profile,
 ) -> Result<crate::Template, EvalError> {
-    crate::extract::extract(
+    crate::extract::extract_with(
         &image.pixels,
         image.width as usize,
         image.height as usize,
         dpi,
+        profile,
     )
     .map_err(|source| EvalError::Extract {
         path: s.path.clone(),
@@ -443,10 +445,12 @@ fn extract_image(
     })
 }
 
-/// Run the FVC protocol on one folder scanned at `dpi`.
+/// Run the FVC protocol on one folder scanned at `dpi`, with templates of
+/// `profile`.
 pub fn evaluate_folder(
     dir: &Path,
     dpi: f64,
+    profile: crate::extract::Profile,
     progress: &dyn Progress,
 ) -> Result<FolderResult, EvalError> {
     use rayon::prelude::*;
@@ -475,7 +479,7 @@ pub fn evaluate_folder(
         .map(|s| {
             let image = load_sample(s)?;
             let start = Instant::now();
-            let template = extract_image(s, &image, dpi)?;
+            let template = extract_image(s, &image, dpi, profile)?;
             let ms = start.elapsed().as_secs_f64() * 1000.0;
             progress.advance(1);
             Ok((template, ms))

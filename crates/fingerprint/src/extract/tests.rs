@@ -141,6 +141,67 @@ fn a_planted_minutia_is_found_where_it_was_planted() {
 }
 
 #[test]
+fn the_accurate_profile_reads_a_minutia_from_both_skeletons() {
+    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
+    pattern.singularities.push(Singularity {
+        x: 150.0,
+        y: 160.0,
+        sign: 1.0,
+    });
+    let image = pattern.render();
+    let fast = extract_stages(&image, 300, 320, 500.0).unwrap();
+    let accurate = extract_stages_with(&image, 300, 320, 500.0, Profile::Accurate).unwrap();
+    assert!(fast.valley_skeleton.is_none());
+    assert_eq!(accurate.profile, Profile::Accurate);
+    let valleys = accurate.valley_skeleton.as_ref().expect("valley skeleton");
+    assert!(valleys.data.iter().any(|&v| v));
+    // Ridge and valley pixels of the skeletons never coincide.
+    assert!(!valleys
+        .data
+        .iter()
+        .zip(&accurate.skeleton.data)
+        .any(|(&v, &r)| v && r));
+    let near = |t: &Template| -> Vec<Minutia> {
+        t.minutiae
+            .iter()
+            .filter(|m| (m.x as f32 - 150.0).hypot(m.y as f32 - 160.0) < 12.0)
+            .copied()
+            .collect()
+    };
+    let (one, two) = (near(&fast.template), near(&accurate.template));
+    assert_eq!(one.len(), 1, "{:?}", fast.template.minutiae);
+    // The ridge skeleton's reading, as the fast profile has it, and its
+    // twin from the valleys: one kind, a few pixels apart, a close direction.
+    assert_eq!(two.len(), 2, "{:?}", accurate.template.minutiae);
+    assert!(two.contains(&one[0]), "{two:?} lacks {:?}", one[0]);
+    assert_eq!(two[0].kind, two[1].kind);
+    let (dx, dy) = (
+        two[0].x as f32 - two[1].x as f32,
+        two[0].y as f32 - two[1].y as f32,
+    );
+    assert!(dx.hypot(dy) < valley::TWIN_DISTANCE && dx.hypot(dy) >= 1.0);
+    let turn = super::minutiae::angle_difference(two[0].direction, two[1].direction);
+    assert!(turn.abs() < 0.5, "directions {two:?}");
+    // Twins keep their quality.
+    assert_eq!(
+        two[0].quality.min(two[1].quality) as f32,
+        one[0].quality as f32
+    );
+    assert!(accurate.template.minutiae.len() <= 2 * fast.template.minutiae.len() + 2);
+}
+
+#[test]
+fn profiles_are_named() {
+    for p in Profile::ALL {
+        assert_eq!(p.name().parse::<Profile>(), Ok(p));
+        assert_eq!(p.to_string(), p.name());
+    }
+    assert_eq!(Profile::default(), Profile::Fast);
+    let e = "precise".parse::<Profile>().unwrap_err();
+    assert!(e.contains("precise") && e.contains("accurate"), "{e}");
+}
+
+#[test]
 fn a_clean_straight_pattern_has_no_minutiae() {
     let stages = stages_of(&Pattern::straight(300, 300, 9.0, 1.0));
     assert!(

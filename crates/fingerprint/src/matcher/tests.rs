@@ -217,20 +217,23 @@ fn matcher_output_does_not_depend_on_earlier_comparisons() {
 
 #[test]
 fn extracted_synthetic_fingers_match_across_rotation() {
-    let finger = |rotation: f32, shift: (f32, f32), seed: u32| {
-        let p = Pattern::planted(seed, 0.2, rotation, shift);
-        crate::extract::extract(&p.render(), p.width, p.height, 500.0).unwrap()
-    };
-    let a = finger(0.0, (0.0, 0.0), 0);
-    let b = finger(0.35, (12.0, -8.0), 0);
-    let other = finger(0.0, (0.0, 0.0), 3);
-    assert!(a.minutiae.len() >= 4, "{:?}", a.minutiae);
-    let genuine = compare(&a, &b);
-    let impostor = compare(&a, &other);
-    assert!(
-        genuine > impostor + 3.0,
-        "genuine {genuine} impostor {impostor}"
-    );
+    use crate::extract::{extract_with, Profile};
+    for profile in Profile::ALL {
+        let finger = |rotation: f32, shift: (f32, f32), seed: u32| {
+            let p = Pattern::planted(seed, 0.2, rotation, shift);
+            extract_with(&p.render(), p.width, p.height, 500.0, profile).unwrap()
+        };
+        let a = finger(0.0, (0.0, 0.0), 0);
+        let b = finger(0.35, (12.0, -8.0), 0);
+        let other = finger(0.0, (0.0, 0.0), 3);
+        assert!(a.minutiae.len() >= 4, "{profile}: {:?}", a.minutiae);
+        let genuine = compare(&a, &b);
+        let impostor = compare(&a, &other);
+        assert!(
+            genuine > impostor + 3.0,
+            "{profile}: genuine {genuine} impostor {impostor}"
+        );
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 use scomm_fingerprint::extract::grid::Grid;
+use scomm_fingerprint::extract::Profile;
 use scomm_fingerprint::formats::{decode_template, detect_template_format, TemplateFormat};
 use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
 use scomm_fingerprint::{MinutiaKind, Template};
@@ -33,6 +34,10 @@ pub struct ExtractArgs {
     /// Template format for --out: native, iso (19794-2:2005), ansi (378-2004), ansi2009.
     #[arg(long, default_value = "native")]
     pub format: String,
+    /// Minutiae to extract: `fast` (ridge skeleton) or `accurate` (both
+    /// skeletons: twice the minutiae, a lower error rate, slower to compare).
+    #[arg(long, default_value = "fast")]
+    pub profile: Profile,
 }
 
 #[derive(clap::Args)]
@@ -47,6 +52,11 @@ pub struct CompareArgs {
     /// by side, paired minutiae joined).
     #[arg(long)]
     pub dump: Option<PathBuf>,
+    /// Minutiae extracted from images, and the calibration the verdict
+    /// uses: `fast` or `accurate` (see `fp extract`). Templates given as
+    /// files should be of this profile too.
+    #[arg(long, default_value = "fast")]
+    pub profile: Profile,
 }
 
 pub fn run(command: FpCommand) -> anyhow::Result<()> {
@@ -59,8 +69,11 @@ pub fn run(command: FpCommand) -> anyhow::Result<()> {
 pub fn load_and_extract(
     path: &Path,
     dpi: f64,
+    profile: Profile,
 ) -> anyhow::Result<scomm_fingerprint::extract::Stages> {
-    Ok(scomm_fingerprint::extract::extract_stages_file(path, dpi)?)
+    Ok(scomm_fingerprint::extract::extract_stages_file(
+        path, dpi, profile,
+    )?)
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<()> {
@@ -70,26 +83,18 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
             args.format
         )
     })?;
-    let stages = load_and_extract(&args.image, args.dpi)?;
-    if let Some(dir) = &args.dump {
-        let written = scomm_fingerprint::dump::write_stages(&stages, dir)
-            .with_context(|| format!("writing stage pictures to {}", dir.display()))?;
-        eprintln!(
-            "wrote {} stage pictures to {}",
-            written.len(),
-            dir.display()
-        );
-    }
+    let stages = load_and_extract(&args.image, args.dpi, args.profile)?;
     if let Some(out) = &args.out {
         scomm_fingerprint::formats::save_template(&stages.template, format, out)?;
         eprintln!("wrote template to {}", out.display());
     }
     let t = &stages.template;
     println!(
-        "{}x{} at 500 ppi, {} minutiae",
+        "{}x{} at 500 ppi, {} minutiae ({} profile)",
         t.width,
         t.height,
-        t.minutiae.len()
+        t.minutiae.len(),
+        args.profile
     );
     println!(
         "{:>5} {:>5} {:>7} {:<12} {:>7}",
@@ -124,24 +129,29 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
 
 /// A template file is decoded; anything else is loaded as an image and
 /// extracted (the 500 ppi image is kept for pictures).
-pub fn template_of(path: &Path, dpi: f64) -> anyhow::Result<(Template, Option<Grid<u8>>)> {
+pub fn template_of(
+    path: &Path,
+    dpi: f64,
+    profile: Profile,
+) -> anyhow::Result<(Template, Option<Grid<u8>>)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     if detect_template_format(&bytes).is_some() || bytes.starts_with(b"FMR\0") {
         let template = decode_template(&bytes)
             .with_context(|| format!("decoding template {}", path.display()))?;
         return Ok((template, None));
     }
-    let stages = load_and_extract(path, dpi)?;
+    let stages = load_and_extract(path, dpi, profile)?;
     Ok((stages.template, Some(stages.image)))
 }
 
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
-    let (a, image_a) = template_of(&args.a, args.dpi)?;
-    let (b, image_b) = template_of(&args.b, args.dpi)?;
+    let (a, image_a) = template_of(&args.a, args.dpi, args.profile)?;
+    let (b, image_b) = template_of(&args.b, args.dpi, args.profile)?;
     let comparison = Matcher::new(&a).explain(&PreparedTemplate::new(&b));
-    let verdict = if comparison.score >= calibration::threshold_for_fmr(1e-4) {
+    let threshold = |fmr| calibration::threshold_for_profile(args.profile, fmr);
+    let verdict = if comparison.score >= threshold(1e-4) {
         "match at FMR 0.01%"
-    } else if comparison.score >= calibration::threshold_for_fmr(1e-2) {
+    } else if comparison.score >= threshold(1e-2) {
         "match at FMR 1% only"
     } else {
         "no match at FMR 1%"
@@ -178,6 +188,9 @@ pub struct BenchFpArgs {
     /// Seconds to spend measuring comparisons.
     #[arg(long, default_value_t = 3.0)]
     pub seconds: f64,
+    /// Templates to extract and compare: `fast` or `accurate`.
+    #[arg(long, default_value = "fast")]
+    pub profile: Profile,
 }
 
 /// Pixels, width, height and dpi of one benchmark image.
@@ -237,7 +250,13 @@ pub fn bench_fp(args: BenchFpArgs) -> anyhow::Result<()> {
     let mut templates = Vec::with_capacity(images.len());
     for (pixels, w, h, dpi) in &images {
         let start = std::time::Instant::now();
-        templates.push(scomm_fingerprint::extract::extract(pixels, *w, *h, *dpi)?);
+        templates.push(scomm_fingerprint::extract::extract_with(
+            pixels,
+            *w,
+            *h,
+            *dpi,
+            args.profile,
+        )?);
         times.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     let mut sorted = times.clone();

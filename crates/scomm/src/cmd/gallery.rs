@@ -265,7 +265,15 @@ fn gather(f: &Fingers) -> anyhow::Result<Vec<(FingerPosition, Template)>> {
             bail!("{arg:?} is not POSITION=FILE (for example 2=right_index.png)");
         };
         let position = parse_position(position)?;
-        fingers.push((position, super::fp::template_of(Path::new(file), f.dpi)?.0));
+        fingers.push((
+            position,
+            super::fp::template_of(
+                Path::new(file),
+                f.dpi,
+                scomm_fingerprint::extract::Profile::Fast,
+            )?
+            .0,
+        ));
     }
     // A position given twice is the gallery's to refuse (`IdentError`).
     if fingers.is_empty() {

@@ -1,0 +1,153 @@
+//! `scomm fp extract`, `fp compare` and `eval fvc` with both extraction
+//! profiles, on generated fingers (no shared data needed).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use scomm_fingerprint::image_io::{save_png, GrayImage};
+use scomm_fingerprint::synthetic::Pattern;
+
+fn scomm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scomm"))
+        .args(args)
+        .output()
+        .expect("scomm runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Three different generated fingers: `Pattern::planted` with seeds of
+/// either parity (seeds of one parity are one constellation, shifted) and
+/// two ridge flows.
+const FINGERS: [(u32, f32); 3] = [(0, 0.2), (3, 0.2), (0, 1.4)];
+
+/// Impression `impression` of generated finger `finger`, as a PNG file.
+fn finger_png(dir: &Path, name: &str, finger: usize, impression: u32) -> String {
+    let turn = 0.12 * impression as f32;
+    let shift = (6.0 * impression as f32, -4.0 * impression as f32);
+    let (seed, wave) = FINGERS[finger];
+    let p = Pattern::planted(seed, wave, turn, shift);
+    let image = GrayImage {
+        width: p.width as u32,
+        height: p.height as u32,
+        pixels: p.render(),
+    };
+    let path = dir.join(name);
+    save_png(&image, &path).expect("png written");
+    path.display().to_string()
+}
+
+fn minutiae_count(stdout: &str) -> usize {
+    // "WxH at 500 ppi, N minutiae (P profile)"
+    let first = stdout.lines().next().unwrap_or_default();
+    first
+        .split(", ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no minutia count in {first:?}"))
+}
+
+#[test]
+fn extract_names_the_profile_and_the_accurate_one_reads_more_minutiae() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = finger_png(dir.path(), "a.png", 0, 0);
+    let fast = scomm(&["fp", "extract", &image]);
+    assert!(fast.status.success(), "{}", text(&fast.stderr));
+    let fast_out = text(&fast.stdout);
+    assert!(fast_out.contains("(fast profile)"), "{fast_out}");
+
+    let dump = dir.path().join("stages");
+    let template = dir.path().join("a.tpl");
+    let accurate = scomm(&[
+        "fp",
+        "extract",
+        &image,
+        "--profile",
+        "accurate",
+        "--dump",
+        dump.to_str().unwrap(),
+        "--out",
+        template.to_str().unwrap(),
+    ]);
+    assert!(accurate.status.success(), "{}", text(&accurate.stderr));
+    let accurate_out = text(&accurate.stdout);
+    assert!(
+        accurate_out.contains("(accurate profile)"),
+        "{accurate_out}"
+    );
+    let (n_fast, n_accurate) = (minutiae_count(&fast_out), minutiae_count(&accurate_out));
+    assert!(
+        n_accurate > n_fast && n_fast >= 4,
+        "fast {n_fast}, accurate {n_accurate}"
+    );
+    // Every stage drawn once, the template written and within 1 KiB.
+    assert_eq!(std::fs::read_dir(&dump).unwrap().count(), 9);
+    assert_eq!(accurate_out.matches("stage pictures").count(), 1);
+    let bytes = std::fs::read(&template).unwrap();
+    assert!(bytes.len() <= 1024, "{} bytes", bytes.len());
+    let decoded = scomm_fingerprint::formats::decode_template(&bytes).unwrap();
+    assert_eq!(decoded.minutiae.len(), n_accurate);
+}
+
+#[test]
+fn an_unknown_profile_is_refused_by_name() {
+    let out = scomm(&["fp", "extract", "whatever.png", "--profile", "precise"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("precise") && err.contains("accurate"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn compare_gives_a_verdict_in_either_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = finger_png(dir.path(), "a.png", 0, 0);
+    let b = finger_png(dir.path(), "b.png", 0, 2);
+    let other = finger_png(dir.path(), "c.png", 1, 0);
+    for profile in ["fast", "accurate"] {
+        let mate = scomm(&["fp", "compare", &a, &b, "--profile", profile]);
+        assert!(mate.status.success(), "{}", text(&mate.stderr));
+        let mate_out = text(&mate.stdout);
+        assert!(
+            mate_out.contains("match at FMR 0.01%"),
+            "{profile}: {mate_out}"
+        );
+        let stranger = scomm(&["fp", "compare", &a, &other, "--profile", profile]);
+        let stranger_out = text(&stranger.stdout);
+        assert!(
+            stranger_out.contains("no match at FMR 1%"),
+            "{profile}: {stranger_out}"
+        );
+    }
+}
+
+#[test]
+fn eval_fvc_reports_the_profile_and_rates_for_each() {
+    let dir = tempfile::tempdir().unwrap();
+    for finger in 0..FINGERS.len() {
+        for impression in 1..=3u32 {
+            let name = format!("{}_{impression}.png", finger + 1);
+            finger_png(dir.path(), &name, finger, impression);
+        }
+    }
+    let folder = dir.path().to_str().unwrap();
+    let mut minutiae = Vec::new();
+    for profile in ["fast", "accurate"] {
+        let out = scomm(&["eval", "fvc", folder, "--json", "--profile", profile]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let row: serde_json::Value =
+            serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+        assert_eq!(row["profile"], profile);
+        assert_eq!(row["genuine"], 9);
+        assert_eq!(row["impostor"], 27);
+        let eer = row["eer"].as_f64().unwrap();
+        assert_eq!(eer, 0.0, "{profile}: three clearly different fingers");
+        minutiae.push(row["mean_minutiae"].as_f64().unwrap());
+    }
+    assert!(minutiae[1] > minutiae[0], "{minutiae:?}");
+}
