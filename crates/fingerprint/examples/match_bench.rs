@@ -4,12 +4,13 @@
 //! bits, so that a matcher change can be checked to leave scores unchanged.
 //!
 //! `cargo run --release -p scomm-fingerprint --example match_bench -- \
-//!     [--rounds N] [--cache DIR] DIR[:DPI]...`
+//!     [--rounds N] [--cache DIR] [--profile fast|accurate] DIR[:DPI]...`
 //!
 //! With `--cache`, extracted templates are kept there (exact, directions as
 //! f32 bits) and reused, so that the comparisons can be profiled alone
 //! (`valgrind --tool=callgrind ... --rounds 1` counts little besides them).
 
+use scomm_fingerprint::extract::Profile;
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_fingerprint::{eval, Minutia, MinutiaKind, Template};
 use std::path::{Path, PathBuf};
@@ -78,10 +79,15 @@ fn load(path: &Path) -> Option<Vec<Template>> {
     Some(templates)
 }
 
-fn templates_of(dir: &Path, dpi: f64, cache: Option<&Path>) -> Vec<Template> {
+fn templates_of(dir: &Path, dpi: f64, cache: Option<&Path>, profile: Profile) -> Vec<Template> {
     let samples = eval::discover(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let cached = cache.map(|c| c.join(format!("{name}-{dpi}.tpl")));
+    // Fast templates keep the cache names they had before profiles.
+    let suffix = match profile {
+        Profile::Fast => String::new(),
+        other => format!("-{other}"),
+    };
+    let cached = cache.map(|c| c.join(format!("{name}-{dpi}{suffix}.tpl")));
     if let Some(t) = cached.as_deref().and_then(load) {
         if t.len() == samples.len() {
             return t;
@@ -90,7 +96,8 @@ fn templates_of(dir: &Path, dpi: f64, cache: Option<&Path>) -> Vec<Template> {
     let templates: Vec<Template> = samples
         .iter()
         .map(|s| {
-            scomm_fingerprint::extract::extract_file(&s.path, dpi).unwrap_or_else(|e| panic!("{e}"))
+            scomm_fingerprint::extract::extract_file_with(&s.path, dpi, profile)
+                .unwrap_or_else(|e| panic!("{e}"))
         })
         .collect();
     if let Some(path) = &cached {
@@ -103,12 +110,20 @@ fn templates_of(dir: &Path, dpi: f64, cache: Option<&Path>) -> Vec<Template> {
 fn main() {
     let mut rounds = 5;
     let mut cache: Option<PathBuf> = None;
+    let mut profile = Profile::Fast;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--rounds" => rounds = args.next().unwrap().parse().unwrap(),
             "--cache" => cache = Some(PathBuf::from(args.next().unwrap())),
+            "--profile" => {
+                profile = args
+                    .next()
+                    .unwrap_or_default()
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
             _ => dirs.push(a),
         }
     }
@@ -118,7 +133,7 @@ fn main() {
             Some((d, p)) if p.parse::<f64>().is_ok() => (PathBuf::from(d), p.parse().unwrap()),
             _ => (PathBuf::from(spec), 500.0),
         };
-        let templates = templates_of(&dir, dpi, cache.as_deref());
+        let templates = templates_of(&dir, dpi, cache.as_deref(), profile);
         let samples = eval::discover(&dir).unwrap();
         let protocol = eval::protocol(&samples);
         let pairs: Vec<(usize, usize)> = protocol
