@@ -93,12 +93,12 @@ impl Comparison {
 #[derive(Default)]
 pub struct Scratch {
     matches: Vec<EdgeMatch>,
-    /// (First probe hash entry, candidate edge) of each chunk of shape
-    /// tests with passes.
-    records: Vec<(u32, u32)>,
-    /// Each shape test passed: its record and its lane in the chunk.
-    hit_record: Vec<u32>,
-    hit_lane: Vec<u8>,
+    /// Each shape test passed: the probe hash entry and the candidate edge
+    /// (canonical index). Kept as both indices, not as the chunk and lane
+    /// they came from, so that making a match starts with two independent
+    /// loads instead of a chain of three.
+    hit_entry: Vec<u32>,
+    hit_edge: Vec<u32>,
     /// Matches per minutia pair (probe * n_b + candidate); all zero between
     /// comparisons.
     votes: Vec<u16>,
@@ -258,9 +258,8 @@ fn find_edge_matches(
     let hash = &probe.bucket_edges;
     // First every shape test, listing the passes (about one edge in four
     // passes, at random) without a branch on them; then the matches, in the
-    // same order. A chunk of tests with passes is kept as a record (its first
-    // entry and candidate edge); each pass as its record and lane.
-    let (mut records, mut passed) = (0, 0);
+    // same order.
+    let mut passed = 0;
     for (k, (e, &b)) in candidate
         .canonical
         .iter()
@@ -281,12 +280,9 @@ fn find_edge_matches(
             angles: e.angles(),
         };
         let chunks = (end - start) / LANES + 1;
-        if scratch.records.len() < records + chunks {
-            scratch.records.resize(2 * (records + chunks), (0, 0));
-        }
-        if scratch.hit_record.len() < passed + LANES * chunks {
-            scratch.hit_record.resize(2 * (passed + LANES * chunks), 0);
-            scratch.hit_lane.resize(2 * (passed + LANES * chunks), 0);
+        if scratch.hit_entry.len() < passed + LANES * chunks {
+            scratch.hit_entry.resize(2 * (passed + LANES * chunks), 0);
+            scratch.hit_edge.resize(2 * (passed + LANES * chunks), 0);
         }
         // The first chunk is tested even for an empty bucket (the padding
         // makes that safe), so that only buckets longer than a chunk loop.
@@ -294,13 +290,14 @@ fn find_edge_matches(
         loop {
             let lanes = (end - chunk).min(LANES);
             let mask = shape::shape_mask(hash, chunk, &query) & ((1 << lanes) - 1);
-            scratch.records[records] = (chunk as u32, k as u32);
-            // All lanes written (two vector stores), the passes kept.
+            // All lanes written (vector stores), the passes kept.
             let hits = passed..passed + LANES;
-            scratch.hit_record[hits.clone()].copy_from_slice(&[records as u32; LANES]);
-            scratch.hit_lane[hits].copy_from_slice(&shape::PASSED_LANES[mask as usize]);
+            let passed_lanes = &shape::PASSED_LANES[mask as usize];
+            let entries: [u32; LANES] =
+                std::array::from_fn(|l| chunk as u32 + passed_lanes[l] as u32);
+            scratch.hit_entry[hits.clone()].copy_from_slice(&entries);
+            scratch.hit_edge[hits].copy_from_slice(&[k as u32; LANES]);
             passed += shape::PASSED_COUNT[mask as usize] as usize;
-            records += (mask != 0) as usize;
             chunk += LANES;
             if chunk >= end {
                 break;
@@ -311,42 +308,48 @@ fn find_edge_matches(
     let level_per_error = ERROR_LEVELS as f32 / 3.0;
     let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
     let mut touched = 0;
-    scratch.matches.clear();
-    for (&record, &lane) in scratch.hit_record[..passed]
+    // Each field borrowed once, before the loop: through `scratch` the
+    // compiler reloads every vector's pointer and length after each store.
+    let mut matches = std::mem::take(&mut scratch.matches);
+    matches.clear();
+    matches.reserve(passed);
+    let (votes, touched_cells) = (
+        &mut scratch.votes[..cells],
+        &mut scratch.touched[..cells + 1],
+    );
+    for (&i, &k) in scratch.hit_entry[..passed]
         .iter()
-        .zip(&scratch.hit_lane[..passed])
+        .zip(&scratch.hit_edge[..passed])
     {
-        let (chunk, k) = scratch.records[record as usize];
         let e = &candidate.canonical[k as usize];
-        {
-            let i = chunk as usize + lane as usize;
-            let (length, angles, (from, to)) = (hash.length[i], hash.angles[i], hash.ends[i]);
-            let df = angle_units_distance(angles as u16, e.from_angle);
-            let dt = angle_units_distance((angles >> 16) as u16, e.to_angle);
-            let dl = (length - e.length).abs();
-            let level = dl / length_tolerance(length.min(e.length)) * level_per_error
-                + (df as f32 + dt as f32) * angle_scale;
-            let m = EdgeMatch {
-                a: from,
-                a2: to,
-                b: e.from,
-                b2: e.to,
-                cell: (from as usize * n_b + e.from as usize) as u32,
-                cell2: (to as usize * n_b + e.to as usize) as u32,
-                level: (level as u32).min(ERROR_LEVELS as u32 - 1),
-            };
-            for cell in [m.cell, m.cell2] {
-                let v = &mut scratch.votes[cell as usize];
-                // A cell is listed on its first vote; written always, kept
-                // only then (no branch on a coin flip).
-                scratch.touched[touched] = cell;
-                touched += (*v == 0) as usize;
-                // At most (edges at a) * (edges at b) matches share a cell.
-                *v += 1;
-            }
-            scratch.matches.push(m);
+        let i = i as usize;
+        let (length, angles, (from, to)) = (hash.length[i], hash.angles[i], hash.ends[i]);
+        let df = angle_units_distance(angles as u16, e.from_angle);
+        let dt = angle_units_distance((angles >> 16) as u16, e.to_angle);
+        let dl = (length - e.length).abs();
+        let level = dl / length_tolerance(length.min(e.length)) * level_per_error
+            + (df as f32 + dt as f32) * angle_scale;
+        let m = EdgeMatch {
+            a: from,
+            a2: to,
+            b: e.from,
+            b2: e.to,
+            cell: (from as usize * n_b + e.from as usize) as u32,
+            cell2: (to as usize * n_b + e.to as usize) as u32,
+            level: (level as u32).min(ERROR_LEVELS as u32 - 1),
+        };
+        for cell in [m.cell, m.cell2] {
+            let v = &mut votes[cell as usize];
+            // A cell is listed on its first vote; written always, kept
+            // only then (no branch on a coin flip).
+            touched_cells[touched] = cell;
+            touched += (*v == 0) as usize;
+            // At most (edges at a) * (edges at b) matches share a cell.
+            *v += 1;
         }
+        matches.push(m);
     }
+    scratch.matches = matches;
     scratch.touched_len = touched;
 }
 
