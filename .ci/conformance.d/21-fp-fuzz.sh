@@ -69,6 +69,10 @@ tiff('grey.tif', w, h, 8, 1, 1, b''.join(grey))
 cmap = [i * 257 for i in range(16)] * 3
 tiff('pal4.tif', 4, 2, 4, 1, 3, bytes([0x01, 0x23, 0x45, 0x67]), [(320, 3, cmap)])
 tiff('packbits_pal4.tif', 4, 2, 4, 32773, 3, bytes([1, 0x01, 0x23, 0xff, 0x45]), [(320, 3, cmap)])
+# A 120x120 print-like PGM (curved ridges, a period of 9 px) that the fuzz target extracts.
+import math
+ridges = bytes(int(128 + 100 * math.sin(2 * math.pi * (x + 0.004 * (y - 60) ** 2) / 9)) for y in range(120) for x in range(120))
+open(f'{d}/ridges.pgm', 'wb').write(b'P5 120 120 255\n' + ridges)
 PY
 
 source .ci/fuzz-lib.sh
