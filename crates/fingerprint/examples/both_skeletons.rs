@@ -12,18 +12,20 @@
 //!   where a valley ends). Every real minutia then appears about twice, the
 //!   two 4 px apart along its direction;
 //! - `twins`: as `both`, but a minutia the other skeleton does not repeat
-//!   (same kind within 12 px and 45°) counts half in quality;
+//!   (same kind within 12 px and 45°) counts half in quality: the
+//!   extractor's accurate profile (`extract::valley`), at most 120 kept;
 //! - `readings`: one minutia per twin pair, the ridge skeleton's, carrying
 //!   the valley skeleton's as a second reading
 //!   (`PreparedTemplate::with_second_readings`: an edge for every
 //!   combination of its ends' readings), singles at half quality.
 //!
 //! `--max N` keeps at most N minutiae per template (best quality first).
-//! Why it is an example and not the extractor: `both` and `twins` answer
-//! wet-against-dry pairs that the ridge skeleton alone does not (DB2's
-//! finger 109), but they double the minutiae and cost the matcher about
-//! five times its time per comparison (BENCHMARKS.md, "Ridge and valley
-//! skeletons together").
+//! `both` and `twins` answer wet-against-dry pairs that the ridge skeleton
+//! alone does not (DB2's finger 109), but they double the minutiae and cost
+//! the matcher about five times its time per comparison (BENCHMARKS.md,
+//! "Ridge and valley skeletons together"); `twins` became the accurate
+//! profile ("Two profiles"), the other variants stay here as the record of
+//! what was tried.
 //!
 //! ```sh
 //! cargo run --release -p scomm-fingerprint --example both_skeletons -- \
