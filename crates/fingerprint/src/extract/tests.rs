@@ -14,6 +14,18 @@ fn axis_difference(a: f32, b: f32) -> f32 {
     d.min(PI - d)
 }
 
+/// Vertical ridges 9 px apart, 300x320, with one singularity (a
+/// bifurcation of the dark ridges) at (150, 160).
+fn one_singularity() -> Pattern {
+    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
+    pattern.singularities.push(Singularity {
+        x: 150.0,
+        y: 160.0,
+        sign: 1.0,
+    });
+    pattern
+}
+
 fn stages_of(pattern: &Pattern) -> Stages {
     extract_stages(&pattern.render(), pattern.width, pattern.height, 500.0).expect("extraction")
 }
@@ -114,12 +126,7 @@ fn thinning_gives_one_pixel_lines_that_stay_connected() {
 
 #[test]
 fn a_planted_minutia_is_found_where_it_was_planted() {
-    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
-    pattern.singularities.push(Singularity {
-        x: 150.0,
-        y: 160.0,
-        sign: 1.0,
-    });
+    let pattern = one_singularity();
     let stages = stages_of(&pattern);
     let found = &stages.template.minutiae;
     let near: Vec<_> = found
@@ -142,12 +149,7 @@ fn a_planted_minutia_is_found_where_it_was_planted() {
 
 #[test]
 fn the_accurate_profile_reads_a_minutia_from_both_skeletons() {
-    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
-    pattern.singularities.push(Singularity {
-        x: 150.0,
-        y: 160.0,
-        sign: 1.0,
-    });
+    let pattern = one_singularity();
     let image = pattern.render();
     let fast = extract_stages(&image, 300, 320, 500.0).unwrap();
     let accurate = extract_stages_with(&image, 300, 320, 500.0, Profile::Accurate).unwrap();
@@ -215,12 +217,7 @@ fn a_clean_straight_pattern_has_no_minutiae() {
 fn ending_and_bifurcation_are_told_apart() {
     // The same singularity is a bifurcation of dark ridges; inverting the
     // image turns it into a ridge ending.
-    let mut pattern = Pattern::straight(300, 320, 9.0, 0.0);
-    pattern.singularities.push(Singularity {
-        x: 150.0,
-        y: 160.0,
-        sign: 1.0,
-    });
+    let pattern = one_singularity();
     let image = pattern.render();
     let kind_at_centre = |pixels: &[u8]| {
         let t = extract(pixels, 300, 320, 500.0).unwrap();
