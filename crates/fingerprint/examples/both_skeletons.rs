@@ -126,6 +126,7 @@ fn readings_template(stages: &Stages, max: usize) -> (Template, Vec<Option<Minut
             width: stages.template.width,
             height: stages.template.height,
             minutiae,
+            ..Default::default()
         },
         second,
     )
@@ -161,6 +162,7 @@ fn template(stages: &Stages, variant: Variant, max: usize) -> Template {
         width: stages.template.width,
         height: stages.template.height,
         minutiae: found,
+        ..Default::default()
     }
 }
 

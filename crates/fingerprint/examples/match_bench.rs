@@ -74,6 +74,7 @@ fn load(path: &Path) -> Option<Vec<Template>> {
             width,
             height,
             minutiae,
+            ..Default::default()
         });
     }
     Some(templates)

@@ -295,11 +295,13 @@ mod tests {
                 minutia(20, 20, MinutiaKind::Ending),
                 minutia(60, 50, MinutiaKind::Bifurcation),
             ],
+            ..Default::default()
         };
         let candidate = Template {
             width: 90,
             height: 120,
             minutiae: vec![minutia(30, 40, MinutiaKind::Ending)],
+            ..Default::default()
         };
         let comparison = Comparison {
             pairs: vec![(0, 0)],

@@ -10,4 +10,4 @@ pub mod matcher;
 pub mod synthetic;
 pub mod template;
 
-pub use template::{Minutia, MinutiaKind, Template, TEMPLATE_PPI};
+pub use template::{Minutia, MinutiaKind, Profile, Template, TEMPLATE_PPI};

@@ -40,4 +40,53 @@ pub struct Template {
     pub width: u16,
     pub height: u16,
     pub minutiae: Vec<Minutia>,
+    /// Which extraction made it: scores are read against that profile's
+    /// calibration, and the 1:N gallery takes fast templates only. ISO and
+    /// ANSI records cannot say; they are read as [`Profile::Fast`] (one
+    /// reading per minutia, as other extractors give).
+    pub profile: Profile,
+}
+
+/// Which minutiae a template holds: a trade of accuracy against the
+/// matcher's time (measured on FVC2002 B, BENCHMARKS.md "Two profiles").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Profile {
+    /// The ridge skeleton's minutiae (about 25-55 per print): the 1:N
+    /// gallery's templates, and the calibration the rest of the system
+    /// uses.
+    #[default]
+    Fast,
+    /// Both skeletons' minutiae, twins as two readings (about twice as
+    /// many): a lower EER on every FVC2002 B database but DB3, at about a
+    /// fifth of the comparisons per second. For 1:1 verification, where one
+    /// comparison's accuracy matters more than its time.
+    Accurate,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::Fast, Profile::Accurate];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Fast => "fast",
+            Profile::Accurate => "accurate",
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| format!("unknown profile {s:?}: expected \"fast\" or \"accurate\""))
+    }
 }

@@ -167,5 +167,6 @@ fn unstretch(t: &Template, width: u16, height: u16) -> Template {
                 }
             })
             .collect(),
+        ..Default::default()
     }
 }

@@ -603,6 +603,7 @@ mod tests {
                     quality: 90,
                 })
                 .collect(),
+            ..Default::default()
         };
         assert_eq!(probe_unusable(&with(MIN_PROBE_MINUTIAE)), None);
         assert_eq!(

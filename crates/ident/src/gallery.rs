@@ -127,6 +127,7 @@ fn prepare_finger(position: FingerPosition, template: &Template, query: bool) ->
         width: template.width,
         height: template.height,
         minutiae: kept.iter().map(|m| unpack(&pack(m))).collect(),
+        ..Default::default()
     };
     descriptor::describe(&stored, &mut descriptor);
     let centred = descriptor::profile().centre(&descriptor);
@@ -415,6 +416,7 @@ impl Gallery {
             width: rec.width,
             height: rec.height,
             minutiae: self.packed(rec).iter().map(unpack).collect(),
+            ..Default::default()
         }
     }
 

@@ -407,6 +407,7 @@ impl MasterFinger {
             width: width as u16,
             height: height as u16,
             minutiae,
+            ..Default::default()
         };
         (template, origins)
     }

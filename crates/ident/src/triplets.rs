@@ -351,6 +351,7 @@ mod tests {
             width: 520,
             height: 520,
             minutiae,
+            ..Default::default()
         };
         let all = keys(&t, true, usize::MAX).len();
         assert!(

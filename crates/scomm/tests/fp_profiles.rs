@@ -151,3 +151,36 @@ fn eval_fvc_reports_the_profile_and_rates_for_each() {
     }
     assert!(minutiae[1] > minutiae[0], "{minutiae:?}");
 }
+
+#[test]
+fn templates_of_two_profiles_are_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = finger_png(dir.path(), "a.png", 0, 0);
+    let mut files = Vec::new();
+    for profile in ["fast", "accurate"] {
+        let out = dir.path().join(format!("{profile}.tpl"));
+        let o = scomm(&[
+            "fp",
+            "extract",
+            &image,
+            "--profile",
+            profile,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        files.push(out.to_str().unwrap().to_owned());
+    }
+    let mixed = scomm(&["fp", "compare", &files[0], &files[1]]);
+    assert!(!mixed.status.success());
+    let err = text(&mixed.stderr);
+    assert!(
+        err.contains("the fast profile") && err.contains("the accurate profile"),
+        "{err}"
+    );
+    // Two accurate template files are compared, whatever --profile says
+    // (it only chooses how images are extracted).
+    let same = scomm(&["fp", "compare", &files[1], &files[1]]);
+    assert!(same.status.success(), "{}", text(&same.stderr));
+    assert!(text(&same.stdout).contains("match at FMR 0.01%"));
+}

@@ -224,7 +224,24 @@ fn bad_input_is_refused_by_name_and_changes_nothing() {
     let s = enrolled();
     let before = std::fs::read(&s.gallery).unwrap();
     let image = s.dir.join("s1_2.png").to_string_lossy().into_owned();
+    // A template of the accurate profile: the gallery's tables are the fast one's.
+    let accurate = s
+        .dir
+        .join("s1_2-accurate.tpl")
+        .to_string_lossy()
+        .into_owned();
+    let o = scomm(&[
+        "fp",
+        "extract",
+        &image,
+        "--profile",
+        "accurate",
+        "--out",
+        &accurate,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![format!("2={accurate}")], "galleries hold fast ones"),
         (vec![format!("11={image}")], "finger position 11"),
         (vec![format!("x={image}")], "finger position \"x\""),
         (vec![image.clone()], "is not POSITION=FILE"),

@@ -555,6 +555,7 @@ impl FingerView {
                     quality: m.quality,
                 })
                 .collect(),
+            profile: crate::Profile::Fast,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | 0 | 4 | magic "SCMT" |
 //! | 4 | 1 | version (1) |
-//! | 5 | 1 | flags (0; reserved) |
+//! | 5 | 1 | flags: bit 0 set for the accurate profile (both skeletons' minutiae); the others 0 |
 //! | 6 | 2 | image width at 500 ppi |
 //! | 8 | 2 | image height at 500 ppi |
 //! | 10 | 2 | resolution in ppi (500) |
@@ -16,10 +16,12 @@
 //! of 2π/16384 (0.022°, finer than any extractor resolves), the high 2 the
 //! kind (0 ending, 1 bifurcation, 2 other). 18 + 7 n bytes: a 60-minutia
 //! template takes 438 bytes, and up to 143 minutiae fit in 1 KiB. The
-//! checksum catches storage corruption; a newer version is refused by name.
+//! checksum catches storage corruption; a newer version is refused by name,
+//! and so is a flag this reader does not know (readers from before the
+//! profile flag refuse accurate templates rather than misread them as fast).
 
 use super::{FormatError, TemplateFormat};
-use crate::{Minutia, MinutiaKind, Template, TEMPLATE_PPI};
+use crate::{Minutia, MinutiaKind, Profile, Template, TEMPLATE_PPI};
 use std::f32::consts::TAU;
 
 /// First four bytes of every native template.
@@ -31,6 +33,8 @@ const HEADER: usize = 14;
 const MINUTIA: usize = 7;
 const CHECKSUM: usize = 4;
 const DIRECTION_UNITS: f32 = 16384.0;
+/// Flags bit: the template is of the accurate profile.
+const FLAG_ACCURATE: u8 = 1;
 const FORMAT: TemplateFormat = TemplateFormat::Native;
 
 /// Encodes a template; fails only on a template the format cannot hold
@@ -45,7 +49,10 @@ pub fn encode_native(template: &Template) -> Result<Vec<u8>, FormatError> {
     let mut out = Vec::with_capacity(HEADER + MINUTIA * count as usize + CHECKSUM);
     out.extend_from_slice(NATIVE_MAGIC);
     out.push(NATIVE_VERSION);
-    out.push(0);
+    out.push(match template.profile {
+        Profile::Fast => 0,
+        Profile::Accurate => FLAG_ACCURATE,
+    });
     for v in [template.width, template.height, TEMPLATE_PPI, count] {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -105,12 +112,18 @@ pub fn decode_native(bytes: &[u8]) -> Result<Template, FormatError> {
             format!("version {version} (this reader knows version {NATIVE_VERSION})"),
         ));
     }
-    if bytes[5] != 0 {
+    let flags = bytes[5];
+    if flags & !FLAG_ACCURATE != 0 {
         return Err(FormatError::invalid(
             FORMAT,
-            format!("reserved flags 0x{:02x} are not 0", bytes[5]),
+            format!("reserved flags 0x{:02x} are not 0", flags & !FLAG_ACCURATE),
         ));
     }
+    let profile = if flags & FLAG_ACCURATE != 0 {
+        Profile::Accurate
+    } else {
+        Profile::Fast
+    };
     let (width, height, ppi, count) = (u16_at(6), u16_at(8), u16_at(10), u16_at(12) as usize);
     let expected = HEADER + MINUTIA * count + CHECKSUM;
     if bytes.len() != expected {
@@ -175,5 +188,6 @@ pub fn decode_native(bytes: &[u8]) -> Result<Template, FormatError> {
         width,
         height,
         minutiae,
+        profile,
     })
 }

@@ -37,6 +37,7 @@ fn sample_template(count: usize) -> Template {
         width: 388,
         height: 374,
         minutiae,
+        ..Default::default()
     }
 }
 
@@ -98,6 +99,22 @@ fn native_round_trip_is_compact_and_exact() {
         decode_native(&encode_native(&empty).unwrap()).unwrap(),
         empty
     );
+    // The profile travels in the flags byte; fast templates keep flags 0.
+    assert_eq!(bytes[5], 0);
+    let accurate = Template {
+        profile: crate::Profile::Accurate,
+        ..template.clone()
+    };
+    let flagged = encode_native(&accurate).unwrap();
+    assert_eq!(flagged[5], 1);
+    assert_eq!(
+        decode_native(&flagged).unwrap().profile,
+        crate::Profile::Accurate
+    );
+    assert_eq!(decode_native(&bytes).unwrap().profile, crate::Profile::Fast);
+    // ISO and ANSI cannot carry it: read back as fast.
+    let iso = encode_template(&accurate, TemplateFormat::Iso19794_2_2005).unwrap();
+    assert_eq!(decode_template(&iso).unwrap().profile, crate::Profile::Fast);
 }
 
 #[test]
@@ -114,6 +131,12 @@ fn native_defects_are_named() {
     let mut newer = bytes.clone();
     newer[4] = 2;
     expect_error(decode_native(&newer), &["version 2"]);
+    let mut flags = bytes.clone();
+    flags[5] = 0x82;
+    let crc = crc32fast::hash(&flags[..flags.len() - 4]);
+    let at = flags.len() - 4;
+    flags[at..].copy_from_slice(&crc.to_le_bytes());
+    expect_error(decode_native(&flags), &["reserved flags 0x82"]);
     let mut magic = bytes.clone();
     magic[0] = b'X';
     expect_error(decode_native(&magic), &["magic"]);

@@ -45,6 +45,7 @@ fn random_finger(seed: u64, count: usize) -> Template {
         width: 400,
         height: 400,
         minutiae,
+        ..Default::default()
     }
 }
 
@@ -84,6 +85,7 @@ fn impression(
         width: 400,
         height: 400,
         minutiae,
+        ..Default::default()
     }
 }
 
@@ -443,6 +445,7 @@ fn another_reading_of_a_tree_edge_confirms_nothing() {
                 quality: 60,
             },
         ],
+        ..Default::default()
     };
     let copies: Vec<Option<Minutia>> = two.minutiae.iter().copied().map(Some).collect();
     let probe = Matcher::from_prepared(PreparedTemplate::with_second_readings(&two, &copies));

@@ -52,9 +52,10 @@ pub struct CompareArgs {
     /// by side, paired minutiae joined).
     #[arg(long)]
     pub dump: Option<PathBuf>,
-    /// Minutiae extracted from images, and the calibration the verdict
-    /// uses: `fast` or `accurate` (see `fp extract`). Templates given as
-    /// files should be of this profile too.
+    /// Minutiae extracted from images: `fast` or `accurate` (see `fp
+    /// extract`). A native template file carries its own profile; the
+    /// verdict uses the calibration of the templates' profile, and two
+    /// profiles are not compared.
     #[arg(long, default_value = "fast")]
     pub profile: Profile,
 }
@@ -147,8 +148,19 @@ pub fn template_of(
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let (a, image_a) = template_of(&args.a, args.dpi, args.profile)?;
     let (b, image_b) = template_of(&args.b, args.dpi, args.profile)?;
+    // A template file says which profile made it; scores of two profiles
+    // mixed have no calibration.
+    anyhow::ensure!(
+        a.profile == b.profile,
+        "{} is a template of the {} profile and {} of the {} profile: compare \
+         templates of one profile (extract both with the same --profile)",
+        args.a.display(),
+        a.profile,
+        args.b.display(),
+        b.profile
+    );
     let comparison = Matcher::new(&a).explain(&PreparedTemplate::new(&b));
-    let threshold = |fmr| calibration::threshold_for_profile(args.profile, fmr);
+    let threshold = |fmr| calibration::threshold_for_profile(a.profile, fmr);
     let verdict = if comparison.score >= threshold(1e-4) {
         "match at FMR 0.01%"
     } else if comparison.score >= threshold(1e-2) {

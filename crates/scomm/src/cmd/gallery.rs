@@ -265,15 +265,19 @@ fn gather(f: &Fingers) -> anyhow::Result<Vec<(FingerPosition, Template)>> {
             bail!("{arg:?} is not POSITION=FILE (for example 2=right_index.png)");
         };
         let position = parse_position(position)?;
-        fingers.push((
-            position,
-            super::fp::template_of(
-                Path::new(file),
-                f.dpi,
-                scomm_fingerprint::extract::Profile::Fast,
-            )?
-            .0,
-        ));
+        let template =
+            super::fp::template_of(Path::new(file), f.dpi, scomm_fingerprint::Profile::Fast)?.0;
+        // The gallery's filter and fusion tables are measured on fast
+        // templates; an accurate one (twice the minutiae, higher chance
+        // scores) would be misread.
+        if template.profile != scomm_fingerprint::Profile::Fast {
+            bail!(
+                "{file} is an {} template; galleries hold fast ones \
+                 (extract it with `scomm fp extract --profile fast`)",
+                template.profile
+            );
+        }
+        fingers.push((position, template));
     }
     // A position given twice is the gallery's to refuse (`IdentError`).
     if fingers.is_empty() {
