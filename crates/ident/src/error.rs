@@ -9,6 +9,14 @@ pub enum IdentError {
     NoFingers,
     #[error("finger position {0} given twice")]
     DuplicatePosition(u8),
+    #[error(
+        "finger position {position} is a template of the {profile} profile; the gallery's \
+         filter and fusion are measured on fast templates (extract it with the fast profile)"
+    )]
+    Profile {
+        position: u8,
+        profile: scomm_fingerprint::Profile,
+    },
     // The cause is the error's source, not part of its text (callers that
     // print the chain would show it twice).
     #[error("gallery file {path}")]

@@ -156,9 +156,17 @@ fn check_fingers(fingers: &[(FingerPosition, Template)]) -> Result<(), IdentErro
         return Err(IdentError::NoFingers);
     }
     let mut seen = [false; 11];
-    for (p, _) in fingers {
+    for (p, template) in fingers {
         if std::mem::replace(&mut seen[p.code() as usize], true) {
             return Err(IdentError::DuplicatePosition(p.code()));
+        }
+        // Accurate templates score higher against strangers as well as
+        // mates: the fast profile's tables would misread them.
+        if template.profile != scomm_fingerprint::Profile::Fast {
+            return Err(IdentError::Profile {
+                position: p.code(),
+                profile: template.profile,
+            });
         }
     }
     Ok(())

@@ -131,6 +131,27 @@ fn bad_probes_and_enrolments_are_errors() {
     let r = g.search(&t, &SearchParams::default()).unwrap();
     assert!(r.candidates.is_empty());
     assert_eq!(r.decision, Decision::NonIdent);
+    // An accurate-profile template is refused, enrolled or searched, by
+    // position; nothing is enrolled.
+    let mut accurate = t.clone();
+    accurate[2].1.profile = scomm_fingerprint::Profile::Accurate;
+    let position = accurate[2].0.code();
+    for result in [
+        g.enrol(1, &accurate).map(|_| ()),
+        g.search(&accurate, &SearchParams::default()).map(|_| ()),
+    ] {
+        match result {
+            Err(e @ IdentError::Profile { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains(&format!("position {position}")) && text.contains("accurate"),
+                    "{text}"
+                );
+            }
+            other => panic!("expected a profile error, got {other:?}"),
+        }
+    }
+    assert_eq!(g.subjects(), 0);
 }
 
 #[test]
