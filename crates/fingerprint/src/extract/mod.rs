@@ -86,7 +86,7 @@ pub struct Stages {
     pub graph: graph::SkeletonGraph,
     /// The thinned valleys ([`Profile::Accurate`] only).
     pub valley_skeleton: Option<Grid<bool>>,
-    pub profile: Profile,
+    /// The minutiae, and the profile that read them (`template.profile`).
     pub template: Template,
 }
 
@@ -242,7 +242,6 @@ pub fn extract_stages_with(
         skeleton,
         graph,
         valley_skeleton,
-        profile,
         template,
     })
 }

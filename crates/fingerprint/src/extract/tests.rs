@@ -154,7 +154,8 @@ fn the_accurate_profile_reads_a_minutia_from_both_skeletons() {
     let fast = extract_stages(&image, 300, 320, 500.0).unwrap();
     let accurate = extract_stages_with(&image, 300, 320, 500.0, Profile::Accurate).unwrap();
     assert!(fast.valley_skeleton.is_none());
-    assert_eq!(accurate.profile, Profile::Accurate);
+    assert_eq!(accurate.template.profile, Profile::Accurate);
+    assert_eq!(fast.template.profile, Profile::Fast);
     let valleys = accurate.valley_skeleton.as_ref().expect("valley skeleton");
     assert!(valleys.data.iter().any(|&v| v));
     // Ridge and valley pixels of the skeletons never coincide.
