@@ -182,5 +182,9 @@ fn templates_of_two_profiles_are_not_compared() {
     // (it only chooses how images are extracted).
     let same = scomm(&["fp", "compare", &files[1], &files[1]]);
     assert!(same.status.success(), "{}", text(&same.stderr));
-    assert!(text(&same.stdout).contains("match at FMR 0.01%"));
+    let same_out = text(&same.stdout);
+    assert!(
+        same_out.contains("match at FMR 0.01%; accurate profile"),
+        "{same_out}"
+    );
 }

@@ -168,7 +168,10 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     } else {
         "no match at FMR 1%"
     };
-    println!("score {:.2} ({verdict})", comparison.score);
+    println!(
+        "score {:.2} ({verdict}; {} profile)",
+        comparison.score, a.profile
+    );
     println!(
         "paired minutiae {} (of {} and {}), confirmed {}, cycle-closing edges {} ({} tight)",
         comparison.pairs.len(),
