@@ -64,28 +64,27 @@ pub fn remove_false_structures(graph: &mut SkeletonGraph) {
     }
 }
 
+/// Two short ridges between the same two junctions enclose a hole: the
+/// later of each pair goes (in ridge order, the second, fourth, ... of the
+/// short ridges joining a pair of nodes), and a short loop goes. One pass
+/// with the pairs still waiting for a partner in a map: a noisy image's
+/// graph has hundreds of thousands of short ridges, and a search of the
+/// later ridges for each one took minutes on a large image of noise.
 fn remove_holes(graph: &mut SkeletonGraph) {
-    let n = graph.ridges.len();
-    for i in 0..n {
-        let r = &graph.ridges[i];
+    let mut waiting: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    for r in graph.ridges.iter_mut() {
         if r.removed || r.length() > HOLE_MAX_LENGTH {
             continue;
         }
         if r.from == r.to {
-            graph.ridges[i].removed = true;
+            r.removed = true;
             continue;
         }
-        let (a, b) = (r.from.min(r.to), r.from.max(r.to));
-        for j in i + 1..n {
-            let s = &graph.ridges[j];
-            if !s.removed
-                && s.length() <= HOLE_MAX_LENGTH
-                && s.from.min(s.to) == a
-                && s.from.max(s.to) == b
-            {
-                graph.ridges[j].removed = true;
-                break;
-            }
+        let ends = (r.from.min(r.to), r.from.max(r.to));
+        if !waiting.insert(ends) {
+            // The earlier ridge of this pair keeps it; this one is removed.
+            waiting.remove(&ends);
+            r.removed = true;
         }
     }
 }
@@ -216,10 +215,19 @@ pub fn candidates(graph: &SkeletonGraph, field: &OrientationField) -> Vec<Candid
 /// Remove pairs of endings that face each other across a small gap.
 pub fn remove_gaps(candidates: &mut Vec<Candidate>) {
     let mut drop = vec![false; candidates.len()];
+    // Only endings this close can face each other: found through a grid,
+    // since a noisy image can give tens of thousands of candidates.
+    let grid = NearGrid::new(candidates, GAP_MAX_DISTANCE);
+    let mut near = Vec::new();
     for i in 0..candidates.len() {
-        for j in i + 1..candidates.len() {
-            let (a, b) = (&candidates[i], &candidates[j]);
-            if a.kind != MinutiaKind::Ending || b.kind != MinutiaKind::Ending {
+        let a = &candidates[i];
+        if a.kind != MinutiaKind::Ending {
+            continue;
+        }
+        grid.near(a.x, a.y, &mut near);
+        for &j in near.iter().filter(|&&j| j > i) {
+            let b = &candidates[j];
+            if b.kind != MinutiaKind::Ending {
                 continue;
             }
             let (dx, dy) = (b.x - a.x, b.y - a.y);
@@ -243,6 +251,66 @@ pub fn remove_gaps(candidates: &mut Vec<Candidate>) {
         k += 1;
         !drop[k - 1]
     });
+}
+
+/// Candidates by square cells at least `reach` wide, so that every
+/// candidate within `reach` of a point lies in the point's cell or one of
+/// the eight around it.
+pub struct NearGrid {
+    cell: f32,
+    columns: usize,
+    rows: usize,
+    /// Candidate indices by cell, ascending within a cell.
+    start: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl NearGrid {
+    pub fn new(candidates: &[Candidate], reach: f32) -> Self {
+        let cell = reach.max(1.0);
+        let index = |v: f32| (v.max(0.0) / cell) as usize;
+        let columns = candidates.iter().map(|c| index(c.x)).max().unwrap_or(0) + 1;
+        let rows = candidates.iter().map(|c| index(c.y)).max().unwrap_or(0) + 1;
+        let of = |c: &Candidate| index(c.y) * columns + index(c.x);
+        let mut start = vec![0u32; columns * rows + 1];
+        for c in candidates {
+            start[of(c) + 1] += 1;
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        let mut fill = start.clone();
+        let mut members = vec![0u32; candidates.len()];
+        for (i, c) in candidates.iter().enumerate() {
+            let slot = &mut fill[of(c)];
+            members[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        NearGrid {
+            cell,
+            columns,
+            rows,
+            start,
+            members,
+        }
+    }
+
+    /// Every candidate in the cells around (x, y), into `out` (cleared
+    /// first), in no particular order.
+    pub fn near(&self, x: f32, y: f32, out: &mut Vec<usize>) {
+        out.clear();
+        let (cx, cy) = (
+            (x.max(0.0) / self.cell) as usize,
+            (y.max(0.0) / self.cell) as usize,
+        );
+        for gy in cy.saturating_sub(1)..=(cy + 1).min(self.rows - 1) {
+            for gx in cx.saturating_sub(1)..=(cx + 1).min(self.columns - 1) {
+                let k = gy * self.columns + gx;
+                let cell = &self.members[self.start[k] as usize..self.start[k + 1] as usize];
+                out.extend(cell.iter().map(|&i| i as usize));
+            }
+        }
+    }
 }
 
 /// Ridge clarity ([`super::clarity`]) from which an area counts as clean:
@@ -308,4 +376,154 @@ pub fn finish(
     out.sort_by(|a, b| b.0.total_cmp(&a.0));
     out.truncate(MAX_MINUTIAE);
     out.into_iter().map(|(_, m)| m).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::graph::{Node, Ridge};
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// The holes rule as first written: each short ridge searches the later
+    /// ones for a partner between the same two nodes.
+    fn remove_holes_by_search(graph: &mut SkeletonGraph) {
+        let n = graph.ridges.len();
+        for i in 0..n {
+            let r = &graph.ridges[i];
+            if r.removed || r.length() > HOLE_MAX_LENGTH {
+                continue;
+            }
+            if r.from == r.to {
+                graph.ridges[i].removed = true;
+                continue;
+            }
+            let (a, b) = (r.from.min(r.to), r.from.max(r.to));
+            for j in i + 1..n {
+                let s = &graph.ridges[j];
+                if !s.removed
+                    && s.length() <= HOLE_MAX_LENGTH
+                    && s.from.min(s.to) == a
+                    && s.from.max(s.to) == b
+                {
+                    graph.ridges[j].removed = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The gap rule over every pair, as first written.
+    fn remove_gaps_by_pairs(candidates: &mut Vec<Candidate>) {
+        let mut drop = vec![false; candidates.len()];
+        for i in 0..candidates.len() {
+            for j in i + 1..candidates.len() {
+                let (a, b) = (&candidates[i], &candidates[j]);
+                if a.kind != MinutiaKind::Ending || b.kind != MinutiaKind::Ending {
+                    continue;
+                }
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                let dist = (dx * dx + dy * dy).sqrt();
+                if dist > GAP_MAX_DISTANCE {
+                    continue;
+                }
+                let line = dy.atan2(dx);
+                let opposite = angle_difference(a.angle, b.angle + PI).abs() < PI / 4.0;
+                let aligned = dist < 6.0 || angle_difference(line, a.angle + PI).abs() < PI / 4.0;
+                if opposite && aligned {
+                    drop[i] = true;
+                    drop[j] = true;
+                }
+            }
+        }
+        let mut k = 0;
+        candidates.retain(|_| {
+            k += 1;
+            !drop[k - 1]
+        });
+    }
+
+    #[test]
+    fn holes_go_as_the_pairwise_search_removed_them() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut holes = 0;
+        for round in 0..200 {
+            let nodes = 2 + rng.below(12) as usize;
+            let mut graph = SkeletonGraph {
+                nodes: (0..nodes)
+                    .map(|_| Node {
+                        x: 0.0,
+                        y: 0.0,
+                        pixels: Vec::new(),
+                        removed: false,
+                    })
+                    .collect(),
+                ridges: Vec::new(),
+            };
+            for _ in 0..rng.below(60) {
+                // Short and long ridges, loops, some already removed.
+                let length = 1 + rng.below(2 * HOLE_MAX_LENGTH as u64) as usize;
+                graph.ridges.push(Ridge {
+                    from: rng.below(nodes as u64) as usize,
+                    to: rng.below(nodes as u64) as usize,
+                    path: vec![(0, 0); length],
+                    removed: rng.below(8) == 0,
+                });
+            }
+            let mut reference = SkeletonGraph {
+                nodes: graph.nodes.clone(),
+                ridges: graph.ridges.clone(),
+            };
+            let before = graph.ridges.iter().filter(|r| r.removed).count();
+            remove_holes(&mut graph);
+            holes += graph.ridges.iter().filter(|r| r.removed).count() - before;
+            remove_holes_by_search(&mut reference);
+            let removed =
+                |g: &SkeletonGraph| g.ridges.iter().map(|r| r.removed).collect::<Vec<_>>();
+            assert_eq!(removed(&graph), removed(&reference), "round {round}");
+        }
+        assert!(holes > 200, "the rule fired {holes} times only");
+    }
+
+    #[test]
+    fn gaps_go_as_the_test_of_every_pair_removed_them() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut dropped = 0;
+        for round in 0..200 {
+            let n = rng.below(150) as usize;
+            // Crowded enough that many endings face one within the gap.
+            let side = 40.0 + rng.below(300) as f32;
+            let candidates: Vec<Candidate> = (0..n)
+                .map(|_| Candidate {
+                    x: rng.below(1000) as f32 / 1000.0 * side,
+                    y: rng.below(1000) as f32 / 1000.0 * side,
+                    angle: rng.below(6283) as f32 / 1000.0 - PI,
+                    kind: if rng.below(4) == 0 {
+                        MinutiaKind::Bifurcation
+                    } else {
+                        MinutiaKind::Ending
+                    },
+                    node: 0,
+                })
+                .collect();
+            let (mut fast, mut reference) = (candidates.clone(), candidates.clone());
+            remove_gaps(&mut fast);
+            remove_gaps_by_pairs(&mut reference);
+            let at = |c: &[Candidate]| c.iter().map(|c| (c.x, c.y, c.angle)).collect::<Vec<_>>();
+            assert_eq!(at(&fast), at(&reference), "round {round}");
+            dropped += n - fast.len();
+        }
+        assert!(dropped > 100, "the rule fired {dropped} times only");
+    }
 }

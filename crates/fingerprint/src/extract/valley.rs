@@ -77,8 +77,12 @@ pub fn valley_candidates(skeleton: &Grid<bool>, field: &OrientationField) -> Vec
 /// candidate in at most one pair.
 pub fn twins(a: &[Candidate], b: &[Candidate]) -> Vec<(usize, usize)> {
     let mut near = Vec::new();
+    let grid = minutiae::NearGrid::new(b, TWIN_DISTANCE);
+    let mut around = Vec::new();
     for (i, p) in a.iter().enumerate() {
-        for (j, q) in b.iter().enumerate() {
+        grid.near(p.x, p.y, &mut around);
+        for &j in &around {
+            let q = &b[j];
             let d = (p.x - q.x).hypot(p.y - q.y);
             if p.kind == q.kind
                 && d < TWIN_DISTANCE
