@@ -38,7 +38,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use scomm_fingerprint::eval::{discover, protocol, rates};
 use scomm_fingerprint::extract::minutiae::{self, Candidate, MAX_MINUTIAE, MIN_QUALITY};
-use scomm_fingerprint::extract::{skeleton, Profile, Stages};
+use scomm_fingerprint::extract::{skeleton, Stages};
 use scomm_fingerprint::matcher::{Matcher, PreparedTemplate};
 use scomm_fingerprint::template::{Minutia, Template};
 
@@ -201,9 +201,8 @@ fn main() {
         let built: Vec<(Template, Vec<Option<Minutia>>)> = samples
             .par_iter()
             .map(|s| {
-                let stages =
-                    scomm_fingerprint::extract::extract_stages_file(&s.path, dpi, Profile::Fast)
-                        .unwrap_or_else(|e| panic!("{e}"));
+                let stages = scomm_fingerprint::extract::extract_stages_file(&s.path, dpi)
+                    .unwrap_or_else(|e| panic!("{e}"));
                 if variant == Variant::Readings {
                     readings_template(&stages, max)
                 } else {

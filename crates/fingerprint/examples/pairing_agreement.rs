@@ -163,12 +163,8 @@ fn main() {
     let samples: Vec<Sample> = found
         .into_par_iter()
         .map(|(db, finger, path, dpi)| {
-            let stages = scomm_fingerprint::extract::extract_stages_file(
-                &path,
-                dpi,
-                scomm_fingerprint::extract::Profile::Fast,
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+            let stages = scomm_fingerprint::extract::extract_stages_file(&path, dpi)
+                .unwrap_or_else(|e| panic!("{e}"));
             Sample {
                 db,
                 finger,

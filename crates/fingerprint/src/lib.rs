@@ -9,5 +9,7 @@ pub mod image_io;
 pub mod matcher;
 pub mod synthetic;
 pub mod template;
+#[cfg(test)]
+mod test_rng;
 
 pub use template::{Minutia, MinutiaKind, Profile, Template, TEMPLATE_PPI};

@@ -114,7 +114,7 @@ pub fn extract_with(
 /// Extract a template from an image file (any format `image_io` reads)
 /// scanned at `dpi`.
 pub fn extract_file(path: impl AsRef<std::path::Path>, dpi: f64) -> Result<Template, FileError> {
-    extract_stages_file(path, dpi, Profile::Fast).map(|s| s.template)
+    extract_stages_file(path, dpi).map(|s| s.template)
 }
 
 /// [`extract_file`] with the minutiae of a [`Profile`].
@@ -123,11 +123,19 @@ pub fn extract_file_with(
     dpi: f64,
     profile: Profile,
 ) -> Result<Template, FileError> {
-    extract_stages_file(path, dpi, profile).map(|s| s.template)
+    extract_stages_file_with(path, dpi, profile).map(|s| s.template)
+}
+
+/// [`extract_stages`] of an image file scanned at `dpi`.
+pub fn extract_stages_file(
+    path: impl AsRef<std::path::Path>,
+    dpi: f64,
+) -> Result<Stages, FileError> {
+    extract_stages_file_with(path, dpi, Profile::Fast)
 }
 
 /// [`extract_stages_with`] of an image file scanned at `dpi`.
-pub fn extract_stages_file(
+pub fn extract_stages_file_with(
     path: impl AsRef<std::path::Path>,
     dpi: f64,
     profile: Profile,

@@ -166,13 +166,8 @@ mod tests {
     fn points_cover_exactly_the_cells_of_the_bitmap() {
         // Pseudo-random point sets, every cell of the grid and beyond asked
         // at its centre and near its corners.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |range: f32| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as f32 / (1u64 << 24) as f32 * range
-        };
+        let mut rng = crate::test_rng::XorShift(0x2545_f491_4f6c_dd1d);
+        let mut next = |range: f32| rng.unit() * range;
         for n in [1, 2, 7, 40, 3, 12, 25, 60, 5, 33, 40, 40, 80, 17] {
             let points: Vec<(f32, f32)> = (0..n).map(|_| (next(400.0), -next(400.0))).collect();
             let (bitmap, kept) = (

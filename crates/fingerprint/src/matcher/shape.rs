@@ -115,13 +115,8 @@ mod tests {
 
     #[test]
     fn vector_and_scalar_tests_agree() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::test_rng::XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut next = || rng.next_u64();
         let t = ANGLE_TOLERANCE_UNITS as u32;
         for round in 0..20_000 {
             let q = ShapeQuery {

@@ -7,22 +7,13 @@ use super::*;
 use crate::synthetic::Pattern;
 use crate::template::{Minutia, MinutiaKind, Template};
 
-/// Small deterministic generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
+use crate::test_rng::XorShift as Rng;
 
 fn random_finger(seed: u64, count: usize) -> Template {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut minutiae: Vec<Minutia> = Vec::new();
     while minutiae.len() < count {
-        let (x, y) = (60.0 + rng.next() * 280.0, 60.0 + rng.next() * 280.0);
+        let (x, y) = (60.0 + rng.unit() * 280.0, 60.0 + rng.unit() * 280.0);
         if minutiae
             .iter()
             .any(|m| (m.x as f32 - x).hypot(m.y as f32 - y) < 14.0)
@@ -32,8 +23,8 @@ fn random_finger(seed: u64, count: usize) -> Template {
         minutiae.push(Minutia {
             x: x as u16,
             y: y as u16,
-            direction: rng.next() * 2.0 * PI,
-            kind: if rng.next() < 0.5 {
+            direction: rng.unit() * 2.0 * PI,
+            kind: if rng.unit() < 0.5 {
                 MinutiaKind::Ending
             } else {
                 MinutiaKind::Bifurcation
@@ -63,17 +54,17 @@ fn impression(
     let (c, s) = (angle.cos(), angle.sin());
     let mut minutiae = Vec::new();
     for m in &t.minutiae {
-        if rng.next() < drop {
+        if rng.unit() < drop {
             continue;
         }
         let (dx, dy) = ((m.x as f32 - 200.0) * stretch, m.y as f32 - 200.0);
         // Template directions are counter-clockwise with y up.
-        let x = 200.0 + dx * c + dy * s + shift.0 + (rng.next() - 0.5) * 6.0;
-        let y = 200.0 - dx * s + dy * c + shift.1 + (rng.next() - 0.5) * 6.0;
+        let x = 200.0 + dx * c + dy * s + shift.0 + (rng.unit() - 0.5) * 6.0;
+        let y = 200.0 - dx * s + dy * c + shift.1 + (rng.unit() - 0.5) * 6.0;
         if !(0.0..400.0).contains(&x) || !(0.0..400.0).contains(&y) {
             continue;
         }
-        let direction = (m.direction + angle + (rng.next() - 0.5) * 0.2).rem_euclid(2.0 * PI);
+        let direction = (m.direction + angle + (rng.unit() - 0.5) * 0.2).rem_euclid(2.0 * PI);
         minutiae.push(Minutia {
             x: x as u16,
             y: y as u16,

@@ -72,7 +72,7 @@ pub fn load_and_extract(
     dpi: f64,
     profile: Profile,
 ) -> anyhow::Result<scomm_fingerprint::extract::Stages> {
-    Ok(scomm_fingerprint::extract::extract_stages_file(
+    Ok(scomm_fingerprint::extract::extract_stages_file_with(
         path, dpi, profile,
     )?)
 }
