@@ -34,7 +34,7 @@ const MAX_ROOTS: usize = 10;
 const ROTATION_TOLERANCE: f32 = std::f32::consts::PI / 9.0;
 
 /// One pair of edges with the same shape: probe a->a2 against candidate b->b2.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct EdgeMatch {
     a: u16,
     a2: u16,
@@ -92,7 +92,9 @@ impl Comparison {
 /// Reusable work space of a comparison (avoids allocating per call).
 #[derive(Default)]
 pub struct Scratch {
+    /// The edge matches: the first `match_count` (the rest are stale).
     matches: Vec<EdgeMatch>,
+    match_count: usize,
     /// Each shape test passed: the probe hash entry and the candidate edge
     /// (canonical index). Kept as both indices, not as the chunk and lane
     /// they came from, so that making a match starts with two independent
@@ -136,6 +138,7 @@ const UNPAIRED: u16 = u16::MAX;
 
 /// Levels of the best-first queue over edge-match errors (0..=3).
 const ERROR_LEVELS: usize = 32;
+const LAST_LEVEL: u32 = ERROR_LEVELS as u32 - 1;
 
 /// A cycle-closing edge is tight when its shape error is under this level,
 /// loose otherwise. Measured on FVC2002 B (all pairs within each database,
@@ -307,37 +310,56 @@ fn find_edge_matches(
     // Error 3 (every tolerance at its limit) maps to the last level.
     let level_per_error = ERROR_LEVELS as f32 / 3.0;
     let angle_scale = level_per_error / ANGLE_TOLERANCE_UNITS as f32;
-    let mut touched = 0;
-    // Each field borrowed once, before the loop: through `scratch` the
+    // Each field borrowed once, before the loops: through `scratch` the
     // compiler reloads every vector's pointer and length after each store.
-    let mut matches = std::mem::take(&mut scratch.matches);
-    matches.clear();
-    matches.reserve(passed);
-    let (votes, touched_cells) = (
-        &mut scratch.votes[..cells],
-        &mut scratch.touched[..cells + 1],
+    // The matches are made in one loop and counted at their cells in a
+    // second: each loop's values then fit the registers.
+    if scratch.matches.len() < passed {
+        scratch.matches.resize(passed, EdgeMatch::default());
+    }
+    let matches = &mut scratch.matches[..passed];
+    // The hash's arrays cut to one length: one bounds check serves all.
+    let entries = hash.length.len();
+    let (lengths, angles_of, ends) = (
+        &hash.length[..entries],
+        &hash.angles[..entries],
+        &hash.ends[..entries],
     );
-    for (&i, &k) in scratch.hit_entry[..passed]
-        .iter()
+    for ((m, &i), &k) in matches
+        .iter_mut()
+        .zip(&scratch.hit_entry[..passed])
         .zip(&scratch.hit_edge[..passed])
     {
         let e = &candidate.canonical[k as usize];
         let i = i as usize;
-        let (length, angles, (from, to)) = (hash.length[i], hash.angles[i], hash.ends[i]);
+        let (length, angles, (from, to)) = (lengths[i], angles_of[i], ends[i]);
         let df = angle_units_distance(angles as u16, e.from_angle);
         let dt = angle_units_distance((angles >> 16) as u16, e.to_angle);
         let dl = (length - e.length).abs();
-        let level = dl / length_tolerance(length.min(e.length)) * level_per_error
-            + (df as f32 + dt as f32) * angle_scale;
-        let m = EdgeMatch {
+        // Lengths are never NaN: the plain comparison, not `f32::min`.
+        let shorter = if length < e.length { length } else { e.length };
+        // Both angle differences are at most 32,768, so their sum is exact
+        // in integers and in f32 alike: one conversion.
+        let level = dl / length_tolerance(shorter) * level_per_error
+            + (df as u32 + dt as u32) as f32 * angle_scale;
+        *m = EdgeMatch {
             a: from,
             a2: to,
             b: e.from,
             b2: e.to,
             cell: (from as usize * n_b + e.from as usize) as u32,
             cell2: (to as usize * n_b + e.to as usize) as u32,
-            level: (level as u32).min(ERROR_LEVELS as u32 - 1),
+            // The same as `(level as u32).min(LAST_LEVEL)` for the level,
+            // which is never negative.
+            level: level.min(LAST_LEVEL as f32) as u32,
         };
+    }
+    let (votes, touched_cells) = (
+        &mut scratch.votes[..cells],
+        &mut scratch.touched[..cells + 1],
+    );
+    let mut touched = 0;
+    for m in matches.iter() {
         for cell in [m.cell, m.cell2] {
             let v = &mut votes[cell as usize];
             // A cell is listed on its first vote; written always, kept
@@ -347,9 +369,8 @@ fn find_edge_matches(
             // At most (edges at a) * (edges at b) matches share a cell.
             *v += 1;
         }
-        matches.push(m);
     }
-    scratch.matches = matches;
+    scratch.match_count = passed;
     scratch.touched_len = touched;
 }
 
@@ -369,7 +390,7 @@ fn index_matches(scratch: &mut Scratch) {
     if scratch.adjacency.len() < total as usize {
         scratch.adjacency.resize(total as usize, 0);
     }
-    for (k, m) in scratch.matches.iter().enumerate() {
+    for (k, m) in scratch.matches[..scratch.match_count].iter().enumerate() {
         for cell in [m.cell, m.cell2] {
             let end = &mut scratch.adjacency_end[cell as usize];
             scratch.adjacency[*end as usize] = k as u32;
@@ -404,7 +425,7 @@ fn compare_with(
         return Comparison::default();
     }
     find_edge_matches(probe, candidate, scratch);
-    if scratch.matches.is_empty() {
+    if scratch.match_count == 0 {
         return Comparison::default();
     }
     index_matches(scratch);
@@ -422,8 +443,8 @@ fn pair_and_score(
 ) -> Comparison {
     let (n_a, n_b) = (probe.minutiae.len(), candidate.minutiae.len());
     // All false between comparisons (`pair_from_root` clears what it sets).
-    if scratch.tree_edge.len() < scratch.matches.len() {
-        scratch.tree_edge.resize(scratch.matches.len(), false);
+    if scratch.tree_edge.len() < scratch.match_count {
+        scratch.tree_edge.resize(scratch.match_count, false);
     }
     // Roots by votes, most first, then by cell: as one u64 key, ascending,
     // so that selecting and sorting them compares plain integers. Every
