@@ -454,9 +454,10 @@ fn pair_and_score(
         scratch.roots.resize(touched.len(), 0);
     }
     let mut roots = 0;
+    let (votes, keys) = (&scratch.votes, &mut scratch.roots[..touched.len()]);
     for &cell in touched {
-        let v = scratch.votes[cell as usize];
-        scratch.roots[roots] = ((u16::MAX - v) as u64) << 32 | cell as u64;
+        let v = votes[cell as usize];
+        keys[roots] = ((u16::MAX - v) as u64) << 32 | cell as u64;
         roots += (v >= 2) as usize;
     }
     // Only the strongest few roots are tried: select them, then order them.
