@@ -232,11 +232,13 @@ pub fn remove_gaps(candidates: &mut Vec<Candidate>) {
             }
         }
     }
-    let mut k = 0;
-    candidates.retain(|_| {
-        k += 1;
-        !drop[k - 1]
-    });
+    retain_unmarked(candidates, &drop);
+}
+
+/// Keeps the candidates whose mark in `drop` (one per candidate) is unset.
+fn retain_unmarked(candidates: &mut Vec<Candidate>, drop: &[bool]) {
+    let mut marks = drop.iter();
+    candidates.retain(|_| !marks.next().copied().unwrap_or(false));
 }
 
 /// Whether endings `a` and `b` (`a` the earlier candidate) are the two
@@ -430,11 +432,7 @@ mod tests {
                 }
             }
         }
-        let mut k = 0;
-        candidates.retain(|_| {
-            k += 1;
-            !drop[k - 1]
-        });
+        retain_unmarked(candidates, &drop);
     }
 
     #[test]
