@@ -41,9 +41,12 @@ pub struct Template {
     pub height: u16,
     pub minutiae: Vec<Minutia>,
     /// Which extraction made it: scores are read against that profile's
-    /// calibration, and the 1:N gallery takes fast templates only. ISO and
-    /// ANSI records cannot say; they are read as [`Profile::Fast`] (one
-    /// reading per minutia, as other extractors give).
+    /// calibration, and the 1:N gallery takes fast templates only. The
+    /// native format's flags byte carries it, and ISO/ANSI records this
+    /// engine writes carry an accurate profile in a vendor extended data
+    /// block (`formats::fmr::PROFILE_BLOCK_TYPE`); records without one, as
+    /// other extractors write them, are read as [`Profile::Fast`] (one
+    /// reading per minutia).
     pub profile: Profile,
 }
 

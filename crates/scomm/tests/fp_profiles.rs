@@ -156,35 +156,41 @@ fn eval_fvc_reports_the_profile_and_rates_for_each() {
 fn templates_of_two_profiles_are_not_compared() {
     let dir = tempfile::tempdir().unwrap();
     let image = finger_png(dir.path(), "a.png", 0, 0);
-    let mut files = Vec::new();
-    for profile in ["fast", "accurate"] {
-        let out = dir.path().join(format!("{profile}.tpl"));
-        let o = scomm(&[
-            "fp",
-            "extract",
-            &image,
-            "--profile",
-            profile,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", text(&o.stderr));
-        files.push(out.to_str().unwrap().to_owned());
+    // The native format's flags byte and an ISO/ANSI record's profile
+    // block both carry the profile.
+    for format in ["native", "iso", "ansi"] {
+        let mut files = Vec::new();
+        for profile in ["fast", "accurate"] {
+            let out = dir.path().join(format!("{profile}.{format}"));
+            let o = scomm(&[
+                "fp",
+                "extract",
+                &image,
+                "--profile",
+                profile,
+                "--format",
+                format,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            files.push(out.to_str().unwrap().to_owned());
+        }
+        let mixed = scomm(&["fp", "compare", &files[0], &files[1]]);
+        assert!(!mixed.status.success(), "{format}");
+        let err = text(&mixed.stderr);
+        assert!(
+            err.contains("the fast profile") && err.contains("the accurate profile"),
+            "{format}: {err}"
+        );
+        // Two accurate template files are compared, whatever --profile says
+        // (it only chooses how images are extracted).
+        let same = scomm(&["fp", "compare", &files[1], &files[1]]);
+        assert!(same.status.success(), "{}", text(&same.stderr));
+        let same_out = text(&same.stdout);
+        assert!(
+            same_out.contains("match at FMR 0.01%; accurate profile"),
+            "{format}: {same_out}"
+        );
     }
-    let mixed = scomm(&["fp", "compare", &files[0], &files[1]]);
-    assert!(!mixed.status.success());
-    let err = text(&mixed.stderr);
-    assert!(
-        err.contains("the fast profile") && err.contains("the accurate profile"),
-        "{err}"
-    );
-    // Two accurate template files are compared, whatever --profile says
-    // (it only chooses how images are extracted).
-    let same = scomm(&["fp", "compare", &files[1], &files[1]]);
-    assert!(same.status.success(), "{}", text(&same.stderr));
-    let same_out = text(&same.stdout);
-    assert!(
-        same_out.contains("match at FMR 0.01%; accurate profile"),
-        "{same_out}"
-    );
 }

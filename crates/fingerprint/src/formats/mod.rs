@@ -24,6 +24,10 @@
 //! centimetre) to 500 ppi; records at 196-197 px/cm (the standard's encoding
 //! of 500 ppi) are taken as exactly 500 ppi, so their coordinates are kept.
 //! Export writes 197 px/cm and the template's coordinates unchanged.
+//!
+//! A template of the accurate profile is exported with a vendor-defined
+//! extended data block ([`PROFILE_BLOCK_TYPE`]) that says so, and read back
+//! as accurate; every other record is read as the fast profile.
 
 mod fmr;
 mod native;
@@ -34,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 pub use fmr::{
     parse_fmr, parse_fmr_as, ExtendedDataBlock, FingerMinutiaeRecord, FingerView, FmrStandard,
-    RecordMinutia, EXPORT_RESOLUTION_PPCM,
+    RecordMinutia, EXPORT_RESOLUTION_PPCM, PROFILE_BLOCK_PREFIX, PROFILE_BLOCK_TYPE,
 };
 pub use native::{decode_native, encode_native, NATIVE_MAGIC, NATIVE_VERSION};
 

@@ -112,9 +112,116 @@ fn native_round_trip_is_compact_and_exact() {
         crate::Profile::Accurate
     );
     assert_eq!(decode_native(&bytes).unwrap().profile, crate::Profile::Fast);
-    // ISO and ANSI cannot carry it: read back as fast.
-    let iso = encode_template(&accurate, TemplateFormat::Iso19794_2_2005).unwrap();
-    assert_eq!(decode_template(&iso).unwrap().profile, crate::Profile::Fast);
+}
+
+#[test]
+fn minutiae_records_carry_the_accurate_profile() {
+    let fast = sample_template(40);
+    let accurate = Template {
+        profile: crate::Profile::Accurate,
+        ..fast.clone()
+    };
+    for format in [
+        TemplateFormat::Iso19794_2_2005,
+        TemplateFormat::Ansi378_2004,
+        TemplateFormat::Ansi378_2009,
+    ] {
+        // A fast template's record has no extended data: what other
+        // extractors' records look like, and what export wrote before.
+        let plain = encode_template(&fast, format).unwrap();
+        let record = parse_fmr(&plain).unwrap();
+        assert!(record.views[0].extended_data.is_empty(), "{format}");
+        assert_eq!(
+            decode_template(&plain).unwrap().profile,
+            crate::Profile::Fast
+        );
+        // An accurate one's says so in one vendor block, 4 + 22 bytes more.
+        let marked = encode_template(&accurate, format).unwrap();
+        assert_eq!(marked.len(), plain.len() + 4 + 22, "{format}");
+        let record = parse_fmr(&marked).unwrap();
+        assert_eq!(
+            record.views[0].extended_data,
+            [ExtendedDataBlock {
+                type_id: PROFILE_BLOCK_TYPE,
+                data: b"scomm profile=accurate".to_vec(),
+            }]
+        );
+        assert!(record.warnings.is_empty(), "{:?}", record.warnings);
+        let decoded = decode_template(&marked).unwrap();
+        assert_eq!(decoded.profile, crate::Profile::Accurate, "{format}");
+        assert_eq!(decoded.minutiae.len(), 40);
+    }
+}
+
+#[test]
+fn profile_blocks_are_checked_and_foreign_ones_ignored() {
+    let with_blocks = |blocks: Vec<ExtendedDataBlock>| {
+        let mut record =
+            FingerMinutiaeRecord::from_template(&sample_template(5), FmrStandard::Iso19794_2_2005)
+                .unwrap();
+        record.views[0].extended_data = blocks;
+        record
+    };
+    let block = |data: &[u8]| ExtendedDataBlock {
+        type_id: PROFILE_BLOCK_TYPE,
+        data: data.to_vec(),
+    };
+    // Another vendor's data under the same type: kept, the record is fast.
+    let foreign = with_blocks(vec![block(b"\x01\x02other vendor")]);
+    let bytes = foreign.to_bytes().unwrap();
+    assert_eq!(parse_fmr(&bytes).unwrap().views[0].extended_data.len(), 1);
+    assert_eq!(
+        decode_template(&bytes).unwrap().profile,
+        crate::Profile::Fast
+    );
+    // "fast" may be written out, though export never does.
+    let bytes = with_blocks(vec![block(b"scomm profile=fast")])
+        .to_bytes()
+        .unwrap();
+    assert_eq!(
+        decode_template(&bytes).unwrap().profile,
+        crate::Profile::Fast
+    );
+    // A profile this engine does not know, or two blocks, are refused on
+    // export, and on import with an error that names the block.
+    for (blocks, words) in [
+        (
+            vec![block(b"scomm profile=exact")],
+            &["0x5343", "\"exact\"", "expected \"fast\" or \"accurate\""][..],
+        ),
+        (
+            vec![
+                block(b"scomm profile=accurate"),
+                block(b"scomm profile=fast"),
+            ],
+            &["two profile blocks"][..],
+        ),
+    ] {
+        let record = with_blocks(blocks);
+        let error = record.to_bytes().unwrap_err().to_string();
+        assert!(words.iter().all(|w| error.contains(w)), "{error}");
+        // Written by hand past the check: the reader names the defect too.
+        let mut good = with_blocks(vec![block(b"scomm profile=accurate")]);
+        let mut bytes = good.to_bytes().unwrap();
+        good.views[0].extended_data = record.views[0].extended_data.clone();
+        let data_length: usize = good.views[0]
+            .extended_data
+            .iter()
+            .map(|b| 4 + b.data.len())
+            .sum();
+        // Rebuild the tail: extended data length, then the blocks.
+        let tail = 2 + 4 + b"scomm profile=accurate".len();
+        bytes.truncate(bytes.len() - tail);
+        bytes.extend_from_slice(&(data_length as u16).to_be_bytes());
+        for b in &good.views[0].extended_data {
+            bytes.extend_from_slice(&b.type_id.to_be_bytes());
+            bytes.extend_from_slice(&(4 + b.data.len() as u16).to_be_bytes());
+            bytes.extend_from_slice(&b.data);
+        }
+        let length = bytes.len() as u32;
+        bytes[8..12].copy_from_slice(&length.to_be_bytes());
+        expect_error(decode_template(&bytes), words);
+    }
 }
 
 #[test]
