@@ -108,15 +108,36 @@ pub fn resample(image: &Grid<u8>, factor: f64) -> Grid<u8> {
     let step = 1.0 / factor;
     // Sub-samples per output pixel along each axis when shrinking.
     let taps = step.ceil().max(1.0) as usize;
+    // A sub-sample's column depends only on the output column and the tap,
+    // its row only on the output row and the tap: both are worked out once
+    // (as `Grid::sample` would, so the result is the same to the bit)
+    // instead of per sub-sample, which cost a third of the extraction of a
+    // 569 ppi image.
+    let axis = |out: usize, size: usize| -> Vec<Bilinear> {
+        (0..out)
+            .flat_map(|o| {
+                (0..taps).map(move |t| {
+                    let v = (o as f64 + (t as f64 + 0.5) / taps as f64) * step - 0.5;
+                    Bilinear::new(v as f32, size)
+                })
+            })
+            .collect()
+    };
+    let (columns, rows) = (axis(out_w, src.width), axis(out_h, src.height));
     let mut out = Grid::new(out_w, out_h);
     for oy in 0..out_h {
+        let rows = &rows[oy * taps..(oy + 1) * taps];
         for ox in 0..out_w {
+            let columns = &columns[ox * taps..(ox + 1) * taps];
             let mut acc = 0.0;
-            for sy in 0..taps {
-                for sx in 0..taps {
-                    let x = (ox as f64 + (sx as f64 + 0.5) / taps as f64) * step - 0.5;
-                    let y = (oy as f64 + (sy as f64 + 0.5) / taps as f64) * step - 0.5;
-                    acc += src.sample(x as f32, y as f32);
+            for r in rows {
+                let (line0, line1) = (r.low * src.width, r.high * src.width);
+                for c in columns {
+                    let top = src.data[line0 + c.low] * (1.0 - c.fraction)
+                        + src.data[line0 + c.high] * c.fraction;
+                    let bottom = src.data[line1 + c.low] * (1.0 - c.fraction)
+                        + src.data[line1 + c.high] * c.fraction;
+                    acc += top * (1.0 - r.fraction) + bottom * r.fraction;
                 }
             }
             let v = acc / (taps * taps) as f32;
@@ -124,4 +145,76 @@ pub fn resample(image: &Grid<u8>, factor: f64) -> Grid<u8> {
         }
     }
     out
+}
+
+/// Where a coordinate falls between two pixels along one axis, as
+/// [`Grid::sample`] reads it: the pixels either side (clamped to the grid)
+/// and the weight of the higher one.
+struct Bilinear {
+    low: usize,
+    high: usize,
+    fraction: f32,
+}
+
+impl Bilinear {
+    fn new(v: f32, size: usize) -> Self {
+        let v = v.clamp(0.0, (size - 1) as f32);
+        let low = v.floor() as usize;
+        Bilinear {
+            low,
+            high: (low + 1).min(size - 1),
+            fraction: v - low as f32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `resample` as first written: every sub-sample through `Grid::sample`.
+    fn resample_by_samples(image: &Grid<u8>, factor: f64) -> Grid<u8> {
+        let out_w = ((image.width as f64 * factor).round() as usize).max(1);
+        let out_h = ((image.height as f64 * factor).round() as usize).max(1);
+        let src = image.map(|v| v as f32);
+        let step = 1.0 / factor;
+        let taps = step.ceil().max(1.0) as usize;
+        let mut out = Grid::new(out_w, out_h);
+        for oy in 0..out_h {
+            for ox in 0..out_w {
+                let mut acc = 0.0;
+                for sy in 0..taps {
+                    for sx in 0..taps {
+                        let x = (ox as f64 + (sx as f64 + 0.5) / taps as f64) * step - 0.5;
+                        let y = (oy as f64 + (sy as f64 + 0.5) / taps as f64) * step - 0.5;
+                        acc += src.sample(x as f32, y as f32);
+                    }
+                }
+                let v = acc / (taps * taps) as f32;
+                out.set(ox, oy, v.round().clamp(0.0, 255.0) as u8);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn resample_gives_the_per_sample_result_to_the_bit() {
+        let mut rng = crate::test_rng::XorShift(0x2545_f491_4f6c_dd1d);
+        for (width, height) in [(1, 1), (1, 7), (37, 23), (96, 140)] {
+            let image = Grid {
+                width,
+                height,
+                data: (0..width * height).map(|_| rng.next_u64() as u8).collect(),
+            };
+            // Shrinking by one, two and three taps, enlarging, and the
+            // FVC2002 DB2 and 1000 ppi factors.
+            for factor in [0.2, 0.33, 0.5, 500.0 / 569.0, 0.9, 1.0, 1.37, 2.5] {
+                assert_eq!(
+                    resample(&image, factor),
+                    resample_by_samples(&image, factor),
+                    "{width}x{height} by {factor}"
+                );
+            }
+        }
+    }
 }
