@@ -12,7 +12,7 @@ use std::f32::consts::PI;
 use std::sync::OnceLock;
 
 use super::frequency::{MAX_PERIOD, MIN_PERIOD};
-use super::grid::Grid;
+use super::grid::{Bilinear, Grid};
 use super::orientation::OrientationField;
 use super::segment::BLOCK;
 
@@ -179,19 +179,32 @@ pub fn enhance(
     let across: Vec<FlatKernel> = bank.across.iter().map(|t| flatten(t, w)).collect();
     let mut kernel_of = Grid::<u16>::new(w, h);
     let half = (BLOCK as f32 - 1.0) / 2.0;
+    // Each pixel's place in the block grids, worked out once per column
+    // and once per row (the same bits as sampling at (bx, by)).
+    let block_columns = |grid: &Grid<f32>| -> Vec<Bilinear> {
+        (0..w)
+            .map(|x| Bilinear::new((x as f32 - half) / BLOCK as f32, grid.width))
+            .collect()
+    };
+    let columns = [
+        block_columns(&field.sin2),
+        block_columns(&field.cos2),
+        block_columns(period),
+    ];
     for y in 0..h {
         let by = (y as f32 - half) / BLOCK as f32;
+        let rows = [&field.sin2, &field.cos2, period].map(|g| Bilinear::new(by, g.height));
         for x in 0..w {
             if !region.get(x / BLOCK, y / BLOCK) {
                 continue;
             }
-            let bx = (x as f32 - half) / BLOCK as f32;
-            let theta = 0.5 * fast_atan2(field.sin2.sample(bx, by), field.cos2.sample(bx, by));
+            let at = |k: usize, grid: &Grid<f32>| grid.sample_at(&columns[k][x], &rows[k]);
+            let theta = 0.5 * fast_atan2(at(0, &field.sin2), at(1, &field.cos2));
             // Nearest filter by adding 0.5 and truncating (both values are
             // non-negative; `round` is a libm call per pixel).
             let theta = if theta < 0.0 { theta + PI } else { theta };
             let o = (theta / PI * ORIENTATIONS as f32 + 0.5) as usize % ORIENTATIONS;
-            let p = period.sample(bx, by);
+            let p = at(2, period);
             let pb = (((p - MIN_PERIOD) / PERIOD_STEP).max(0.0) + 0.5).min((PERIODS - 1) as f32)
                 as usize;
             kernel_of.set(x, y, (o * PERIODS + pb) as u16);

@@ -52,17 +52,48 @@ impl<T: Copy> Grid<T> {
 impl Grid<f32> {
     /// Bilinear sample at real coordinates (clamped at the borders).
     pub fn sample(&self, x: f32, y: f32) -> f32 {
-        let x = x.clamp(0.0, (self.width - 1) as f32);
-        let y = y.clamp(0.0, (self.height - 1) as f32);
-        let x0 = x.floor() as usize;
-        let y0 = y.floor() as usize;
-        let x1 = (x0 + 1).min(self.width - 1);
-        let y1 = (y0 + 1).min(self.height - 1);
-        let fx = x - x0 as f32;
-        let fy = y - y0 as f32;
-        let top = self.get(x0, y0) * (1.0 - fx) + self.get(x1, y0) * fx;
-        let bottom = self.get(x0, y1) * (1.0 - fx) + self.get(x1, y1) * fx;
-        top * (1.0 - fy) + bottom * fy
+        self.sample_at(
+            &Bilinear::new(x, self.width),
+            &Bilinear::new(y, self.height),
+        )
+    }
+
+    /// [`Grid::sample`] at a column and row worked out before (the same
+    /// bits): a caller sampling every pixel of a row, or every row at the
+    /// same columns, works each out once.
+    #[inline]
+    pub fn sample_at(&self, column: &Bilinear, row: &Bilinear) -> f32 {
+        let (line0, line1) = (row.low * self.width, row.high * self.width);
+        let top = self.data[line0 + column.low] * (1.0 - column.fraction)
+            + self.data[line0 + column.high] * column.fraction;
+        let bottom = self.data[line1 + column.low] * (1.0 - column.fraction)
+            + self.data[line1 + column.high] * column.fraction;
+        top * (1.0 - row.fraction) + bottom * row.fraction
+    }
+}
+
+/// Where a coordinate falls between two pixels along one axis of a grid
+/// `size` pixels long, as [`Grid::sample`] reads it: the pixels either side
+/// (clamped to the grid) and the weight of the higher one.
+#[derive(Clone, Copy, Debug)]
+pub struct Bilinear {
+    low: usize,
+    high: usize,
+    fraction: f32,
+}
+
+impl Bilinear {
+    #[inline]
+    pub fn new(v: f32, size: usize) -> Self {
+        let v = v.clamp(0.0, (size - 1) as f32);
+        // Truncation is the floor here (v is not negative; NaN gives 0
+        // either way), without the libm call `floor` is on baseline x86-64.
+        let low = v as usize;
+        Bilinear {
+            low,
+            high: (low + 1).min(size - 1),
+            fraction: v - low as f32,
+        }
     }
 }
 
@@ -130,14 +161,9 @@ pub fn resample(image: &Grid<u8>, factor: f64) -> Grid<u8> {
         for ox in 0..out_w {
             let columns = &columns[ox * taps..(ox + 1) * taps];
             let mut acc = 0.0;
-            for r in rows {
-                let (line0, line1) = (r.low * src.width, r.high * src.width);
-                for c in columns {
-                    let top = src.data[line0 + c.low] * (1.0 - c.fraction)
-                        + src.data[line0 + c.high] * c.fraction;
-                    let bottom = src.data[line1 + c.low] * (1.0 - c.fraction)
-                        + src.data[line1 + c.high] * c.fraction;
-                    acc += top * (1.0 - r.fraction) + bottom * r.fraction;
+            for row in rows {
+                for column in columns {
+                    acc += src.sample_at(column, row);
                 }
             }
             let v = acc / (taps * taps) as f32;
@@ -147,32 +173,55 @@ pub fn resample(image: &Grid<u8>, factor: f64) -> Grid<u8> {
     out
 }
 
-/// Where a coordinate falls between two pixels along one axis, as
-/// [`Grid::sample`] reads it: the pixels either side (clamped to the grid)
-/// and the weight of the higher one.
-struct Bilinear {
-    low: usize,
-    high: usize,
-    fraction: f32,
-}
-
-impl Bilinear {
-    fn new(v: f32, size: usize) -> Self {
-        let v = v.clamp(0.0, (size - 1) as f32);
-        let low = v.floor() as usize;
-        Bilinear {
-            low,
-            high: (low + 1).min(size - 1),
-            fraction: v - low as f32,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `resample` as first written: every sub-sample through `Grid::sample`.
+    /// `Grid::sample` as first written, with the libm floor.
+    fn sample_by_floor(grid: &Grid<f32>, x: f32, y: f32) -> f32 {
+        let x = x.clamp(0.0, (grid.width - 1) as f32);
+        let y = y.clamp(0.0, (grid.height - 1) as f32);
+        let x0 = x.floor() as usize;
+        let y0 = y.floor() as usize;
+        let x1 = (x0 + 1).min(grid.width - 1);
+        let y1 = (y0 + 1).min(grid.height - 1);
+        let fx = x - x0 as f32;
+        let fy = y - y0 as f32;
+        let top = grid.get(x0, y0) * (1.0 - fx) + grid.get(x1, y0) * fx;
+        let bottom = grid.get(x0, y1) * (1.0 - fx) + grid.get(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+
+    #[test]
+    fn sample_gives_the_floor_version_to_the_bit() {
+        let mut rng = crate::test_rng::XorShift(0x9e37_79b9_7f4a_7c15);
+        for (width, height) in [(1, 1), (2, 9), (31, 17)] {
+            let grid = Grid {
+                width,
+                height,
+                data: (0..width * height)
+                    .map(|_| rng.unit() * 2.0 - 1.0)
+                    .collect(),
+            };
+            for _ in 0..10_000 {
+                // Inside, on whole pixels, at -0.0, and beyond every border.
+                let at = |r: &mut crate::test_rng::XorShift, size: usize| match r.below(4) {
+                    0 => r.below(size as u64) as f32,
+                    1 => -0.0,
+                    _ => r.unit() * (size as f32 + 6.0) - 3.0,
+                };
+                let (x, y) = (at(&mut rng, width), at(&mut rng, height));
+                assert_eq!(
+                    grid.sample(x, y).to_bits(),
+                    sample_by_floor(&grid, x, y).to_bits(),
+                    "{width}x{height} at ({x}, {y})"
+                );
+            }
+        }
+    }
+
+    /// `resample` as first written: every sub-sample through the floor
+    /// version of `Grid::sample`.
     fn resample_by_samples(image: &Grid<u8>, factor: f64) -> Grid<u8> {
         let out_w = ((image.width as f64 * factor).round() as usize).max(1);
         let out_h = ((image.height as f64 * factor).round() as usize).max(1);
@@ -187,7 +236,7 @@ mod tests {
                     for sx in 0..taps {
                         let x = (ox as f64 + (sx as f64 + 0.5) / taps as f64) * step - 0.5;
                         let y = (oy as f64 + (sy as f64 + 0.5) / taps as f64) * step - 0.5;
-                        acc += src.sample(x as f32, y as f32);
+                        acc += sample_by_floor(&src, x as f32, y as f32);
                     }
                 }
                 let v = acc / (taps * taps) as f32;
