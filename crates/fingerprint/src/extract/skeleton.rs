@@ -105,34 +105,140 @@ pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
             *entry = open_side && bits.count_ones() >= 2 && connectivity_8(bits) == 1;
         }
     }
-    let mut skeleton = ridges.clone();
-    let mut candidates: Vec<usize> = (0..skeleton.data.len())
-        .filter(|&i| skeleton.data[i])
+    // Worked on a copy with a one-pixel frame of background, so that every
+    // pixel's neighbourhood is eight direct reads at fixed offsets (no
+    // border test, no division to find its row): the frame reads as the
+    // outside does in `neighbourhood`, and row-major order, in which the
+    // pixels are visited, is the same.
+    let (w, h) = (ridges.width, ridges.height);
+    let framed_width = w + 2;
+    let mut framed = vec![false; framed_width * (h + 2)];
+    for y in 0..h {
+        let row = (y + 1) * framed_width + 1;
+        framed[row..row + w].copy_from_slice(&ridges.data[y * w..(y + 1) * w]);
+    }
+    let mut candidates: Vec<u32> = (0..framed.len() as u32)
+        .filter(|&i| framed[i as usize])
         .collect();
+    let mut marked = Vec::new();
     loop {
         let mut changed = false;
-        let mut marked = Vec::new();
         for table in &deletable {
             // Mark on the image as it was before this pass (so a pass peels
             // one layer, not a whole ridge), then delete each marked pixel
             // only if it is still removable (so topology is kept).
             marked.clear();
-            marked.extend(candidates.iter().copied().filter(|&i| {
-                skeleton.data[i]
-                    && table
-                        [neighbourhood(&skeleton, i % skeleton.width, i / skeleton.width) as usize]
-            }));
+            for &i in &candidates {
+                let i = i as usize;
+                if framed[i] && table[framed_neighbourhood(&framed, framed_width, i) as usize] {
+                    marked.push(i);
+                }
+            }
             for &i in &marked {
-                if table[neighbourhood(&skeleton, i % skeleton.width, i / skeleton.width) as usize]
-                {
-                    skeleton.data[i] = false;
+                if table[framed_neighbourhood(&framed, framed_width, i) as usize] {
+                    framed[i] = false;
                     changed = true;
                 }
             }
         }
-        candidates.retain(|&i| skeleton.data[i]);
+        candidates.retain(|&i| framed[i as usize]);
         if !changed {
+            let mut skeleton = Grid::filled(w, h, false);
+            for y in 0..h {
+                let row = (y + 1) * framed_width + 1;
+                skeleton.data[y * w..(y + 1) * w].copy_from_slice(&framed[row..row + w]);
+            }
             return skeleton;
+        }
+    }
+}
+
+/// [`neighbourhood`] of framed pixel `i` (never on the frame itself).
+#[inline]
+fn framed_neighbourhood(d: &[bool], width: usize, i: usize) -> u8 {
+    let (up, down) = (i - width, i + width);
+    d[i + 1] as u8
+        | (d[down + 1] as u8) << 1
+        | (d[down] as u8) << 2
+        | (d[down - 1] as u8) << 3
+        | (d[i - 1] as u8) << 4
+        | (d[up - 1] as u8) << 5
+        | (d[up] as u8) << 6
+        | (d[up + 1] as u8) << 7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `thin` as first written: on the grid itself, each neighbourhood
+    /// through `neighbourhood` (border tests, row by division).
+    fn thin_reference(ridges: &Grid<bool>) -> Grid<bool> {
+        let mut deletable = [[false; 256]; 4];
+        for (d, table) in deletable.iter_mut().enumerate() {
+            let facing = [0usize, 2, 4, 6][d];
+            for (bits, entry) in table.iter_mut().enumerate() {
+                let bits = bits as u8;
+                let open_side = (bits >> facing) & 1 == 0;
+                *entry = open_side && bits.count_ones() >= 2 && connectivity_8(bits) == 1;
+            }
+        }
+        let mut skeleton = ridges.clone();
+        let mut candidates: Vec<usize> = (0..skeleton.data.len())
+            .filter(|&i| skeleton.data[i])
+            .collect();
+        let w = skeleton.width;
+        loop {
+            let mut changed = false;
+            let mut marked = Vec::new();
+            for table in &deletable {
+                marked.clear();
+                marked.extend(candidates.iter().copied().filter(|&i| {
+                    skeleton.data[i] && table[neighbourhood(&skeleton, i % w, i / w) as usize]
+                }));
+                for &i in &marked {
+                    if table[neighbourhood(&skeleton, i % w, i / w) as usize] {
+                        skeleton.data[i] = false;
+                        changed = true;
+                    }
+                }
+            }
+            candidates.retain(|&i| skeleton.data[i]);
+            if !changed {
+                return skeleton;
+            }
+        }
+    }
+
+    #[test]
+    fn thinning_gives_the_unframed_result_to_the_pixel() {
+        let mut rng = crate::test_rng::XorShift(0x5851_f42d_4c95_7f2d);
+        for (width, height) in [(1, 1), (3, 2), (17, 40), (64, 48)] {
+            for density in [2, 5, 8] {
+                // Random discs of ridge, some cut by the image's edges, on
+                // random specks: wide ridges, holes and one-pixel lines.
+                let mut grid = Grid::filled(width, height, false);
+                for v in grid.data.iter_mut() {
+                    *v = rng.below(10) < density / 2;
+                }
+                for _ in 0..density {
+                    let (cx, cy) = (rng.below(width as u64), rng.below(height as u64));
+                    let r = 1 + rng.below(6);
+                    for y in 0..height {
+                        for x in 0..width {
+                            let (dx, dy) = (x as i64 - cx as i64, y as i64 - cy as i64);
+                            if dx * dx + dy * dy <= (r * r) as i64 {
+                                grid.set(x, y, true);
+                            }
+                        }
+                    }
+                }
+                assert_eq!(
+                    thin(&grid),
+                    thin_reference(&grid),
+                    "{width}x{height}, density {density}"
+                );
+            }
         }
     }
 }
