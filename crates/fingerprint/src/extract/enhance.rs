@@ -186,25 +186,30 @@ pub fn enhance(
             .map(|x| Bilinear::new((x as f32 - half) / BLOCK as f32, grid.width))
             .collect()
     };
-    let columns = [
+    let (sin_columns, cos_columns, period_columns) = (
         block_columns(&field.sin2),
         block_columns(&field.cos2),
         block_columns(period),
-    ];
+    );
     for y in 0..h {
         let by = (y as f32 - half) / BLOCK as f32;
-        let rows = [&field.sin2, &field.cos2, period].map(|g| Bilinear::new(by, g.height));
-        for x in 0..w {
+        let [sin_row, cos_row, period_row] =
+            [&field.sin2, &field.cos2, period].map(|g| Bilinear::new(by, g.height));
+        let columns = sin_columns.iter().zip(&cos_columns).zip(&period_columns);
+        for (x, ((sin_column, cos_column), period_column)) in columns.enumerate() {
             if !region.get(x / BLOCK, y / BLOCK) {
                 continue;
             }
-            let at = |k: usize, grid: &Grid<f32>| grid.sample_at(&columns[k][x], &rows[k]);
-            let theta = 0.5 * fast_atan2(at(0, &field.sin2), at(1, &field.cos2));
+            let theta = 0.5
+                * fast_atan2(
+                    field.sin2.sample_at(sin_column, &sin_row),
+                    field.cos2.sample_at(cos_column, &cos_row),
+                );
             // Nearest filter by adding 0.5 and truncating (both values are
             // non-negative; `round` is a libm call per pixel).
             let theta = if theta < 0.0 { theta + PI } else { theta };
             let o = (theta / PI * ORIENTATIONS as f32 + 0.5) as usize % ORIENTATIONS;
-            let p = at(2, period);
+            let p = period.sample_at(period_column, &period_row);
             let pb = (((p - MIN_PERIOD) / PERIOD_STEP).max(0.0) + 0.5).min((PERIODS - 1) as f32)
                 as usize;
             kernel_of.set(x, y, (o * PERIODS + pb) as u16);
