@@ -19,6 +19,17 @@ cp -f ../shared/data/iso19794-2/fvc2002/DB1_B/10[1-3]_1.iso ../shared/data/iso19
 cp -f ../shared/data/neurotech-crossmatch/012_3_1.tif ../shared/data/fvc2002/DB3_B/101_1.tif \
   ../shared/data/wsq/jnbis-sample/sample.wsq "$images/"
 chmod u+w "$templates"/* "$images"/*
+# An ISO record of the accurate profile (its vendor extended data block), for the fuzzer to vary.
+python3 - "$templates" <<'PY'
+import struct, sys
+block = b'scomm profile=accurate'
+minutiae = [(1, 100, 120, 30, 60), (2, 180, 90, 200, 40), (1, 60, 200, 128, 80)]
+view = bytes([0, 0, 60, len(minutiae)]) + b''.join(
+    struct.pack('>HHBB', kind << 14 | x, y, angle, quality) for kind, x, y, angle, quality in minutiae)
+view += struct.pack('>HHH', 4 + len(block), 0x5343, 4 + len(block)) + block
+header = b'FMR\0 20\0' + struct.pack('>IHHHHHBB', 24 + len(view), 0, 300, 400, 197, 197, 1, 0)
+open(f'{sys.argv[1]}/accurate.iso', 'wb').write(header + view)
+PY
 
 # Small images of each format and variant the loaders handle (the shared ones are large).
 python3 - "$images" <<'PY'

@@ -1,6 +1,7 @@
 //! Finger minutiae records (ISO 19794-2, ANSI 378) and native templates:
 //! any bytes must give a template or an error, never a panic or a huge
-//! allocation; whatever parses must write back and parse again the same.
+//! allocation; whatever parses must write back and parse again the same,
+//! its extraction profile included.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -21,7 +22,8 @@ fuzz_target!(|data: &[u8]| {
             TemplateFormat::Ansi378_2009,
         ] {
             if let Ok(bytes) = formats::encode_template(&template, format) {
-                formats::decode_template(&bytes).expect("an exported template imports");
+                let again = formats::decode_template(&bytes).expect("an exported template imports");
+                assert_eq!(again.profile, template.profile, "{format} keeps the profile");
             }
         }
     }
