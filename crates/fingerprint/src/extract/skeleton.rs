@@ -46,18 +46,8 @@ pub const RING: [(isize, isize); 8] = [
 pub fn neighbourhood(grid: &Grid<bool>, x: usize, y: usize) -> u8 {
     let w = grid.width;
     if x > 0 && y > 0 && x + 1 < w && y + 1 < grid.height {
-        // Inside: three rows read directly (thinning calls this for every
-        // ridge pixel on every pass).
-        let d = &grid.data;
-        let (up, row, down) = ((y - 1) * w + x, y * w + x, (y + 1) * w + x);
-        return d[row + 1] as u8
-            | (d[down + 1] as u8) << 1
-            | (d[down] as u8) << 2
-            | (d[down - 1] as u8) << 3
-            | (d[row - 1] as u8) << 4
-            | (d[up - 1] as u8) << 5
-            | (d[up] as u8) << 6
-            | (d[up + 1] as u8) << 7;
+        // Inside: three rows read directly.
+        return neighbourhood_inside(&grid.data, w, y * w + x);
     }
     let mut bits = 0u8;
     for (i, (dx, dy)) in RING.iter().enumerate() {
@@ -92,10 +82,9 @@ pub fn crossing_number(bits: u8) -> u32 {
         / 2
 }
 
-/// Thin ridges to one-pixel lines. Each pass peels border pixels facing one
-/// direction (E, S, W, N) that are simple (removal changes no topology) and
-/// not line ends, until nothing changes.
-pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
+/// For each peeling direction (E, S, W, N) and 8-neighbourhood: may the
+/// pixel go? Open on that side, not a line end, and simple.
+fn deletable_tables() -> [[bool; 256]; 4] {
     let mut deletable = [[false; 256]; 4];
     for (d, table) in deletable.iter_mut().enumerate() {
         let facing = [0usize, 2, 4, 6][d];
@@ -105,6 +94,14 @@ pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
             *entry = open_side && bits.count_ones() >= 2 && connectivity_8(bits) == 1;
         }
     }
+    deletable
+}
+
+/// Thin ridges to one-pixel lines. Each pass peels border pixels facing one
+/// direction (E, S, W, N) that are simple (removal changes no topology) and
+/// not line ends, until nothing changes.
+pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
+    let deletable = deletable_tables();
     // Worked on a copy with a one-pixel frame of background, so that every
     // pixel's neighbourhood is eight direct reads at fixed offsets (no
     // border test, no division to find its row): the frame reads as the
@@ -130,12 +127,12 @@ pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
             marked.clear();
             for &i in &candidates {
                 let i = i as usize;
-                if framed[i] && table[framed_neighbourhood(&framed, framed_width, i) as usize] {
+                if framed[i] && table[neighbourhood_inside(&framed, framed_width, i) as usize] {
                     marked.push(i);
                 }
             }
             for &i in &marked {
-                if table[framed_neighbourhood(&framed, framed_width, i) as usize] {
+                if table[neighbourhood_inside(&framed, framed_width, i) as usize] {
                     framed[i] = false;
                     changed = true;
                 }
@@ -153,9 +150,10 @@ pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
     }
 }
 
-/// [`neighbourhood`] of framed pixel `i` (never on the frame itself).
+/// [`neighbourhood`] of pixel `i` of a row-major grid `width` wide, which
+/// must not lie on the grid's border.
 #[inline]
-fn framed_neighbourhood(d: &[bool], width: usize, i: usize) -> u8 {
+fn neighbourhood_inside(d: &[bool], width: usize, i: usize) -> u8 {
     let (up, down) = (i - width, i + width);
     d[i + 1] as u8
         | (d[down + 1] as u8) << 1
@@ -174,15 +172,7 @@ mod tests {
     /// `thin` as first written: on the grid itself, each neighbourhood
     /// through `neighbourhood` (border tests, row by division).
     fn thin_reference(ridges: &Grid<bool>) -> Grid<bool> {
-        let mut deletable = [[false; 256]; 4];
-        for (d, table) in deletable.iter_mut().enumerate() {
-            let facing = [0usize, 2, 4, 6][d];
-            for (bits, entry) in table.iter_mut().enumerate() {
-                let bits = bits as u8;
-                let open_side = (bits >> facing) & 1 == 0;
-                *entry = open_side && bits.count_ones() >= 2 && connectivity_8(bits) == 1;
-            }
-        }
+        let deletable = deletable_tables();
         let mut skeleton = ridges.clone();
         let mut candidates: Vec<usize> = (0..skeleton.data.len())
             .filter(|&i| skeleton.data[i])
