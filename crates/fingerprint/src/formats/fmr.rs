@@ -21,6 +21,7 @@
 //! extended data length (2) and blocks of type (2), length (2, counting
 //! the 4 header bytes) and data.
 
+use super::profile_block::{profile_blocks, profile_of};
 use super::{FormatError, TemplateFormat};
 use crate::{Minutia, MinutiaKind, Profile, Template, TEMPLATE_PPI};
 use std::f32::consts::TAU;
@@ -131,25 +132,9 @@ pub struct RecordMinutia {
     pub quality: u8,
 }
 
-/// The vendor-defined extended data block type (ISO/IEC 19794-2:2005 and
-/// ANSI INCITS 378 leave 0x0100-0xFFFF to vendors) in which this engine
-/// says which extraction profile made a record's minutiae. Written only for
-/// [`Profile::Accurate`]: a record without it is read as fast, as every
-/// other extractor's records are. Its data is [`PROFILE_BLOCK_PREFIX`] then
-/// the profile's name ("accurate"); a block of this type with other data is
-/// another vendor's, kept and ignored.
-///
-/// Why it matters: scores are read against the calibration of the
-/// templates' profile, and an accurate template read as fast would be
-/// judged against the wrong false-match table (its impostor scores run
-/// about half again as high).
-pub const PROFILE_BLOCK_TYPE: u16 = 0x5343;
-/// The start of a [`PROFILE_BLOCK_TYPE`] block written by this engine.
-pub const PROFILE_BLOCK_PREFIX: &[u8] = b"scomm profile=";
-
 /// An extended data block (ridge counts 0x0001, cores and deltas 0x0002,
-/// vendor data 0x0100 and above, such as [`PROFILE_BLOCK_TYPE`]), kept as
-/// bytes.
+/// vendor data 0x0100 and above, such as this engine's
+/// [`PROFILE_BLOCK_TYPE`](super::PROFILE_BLOCK_TYPE)), kept as bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExtendedDataBlock {
     pub type_id: u16,
@@ -550,38 +535,11 @@ fn scaled(value: u16, scale: f64) -> u16 {
     (value as f64 * scale).round().min(u16::MAX as f64) as u16
 }
 
-/// The profile named by this engine's [`PROFILE_BLOCK_TYPE`] block among
-/// `blocks`: fast when there is none; an error naming the defect when the
-/// block names no known profile or there are two.
-fn profile_of(blocks: &[ExtendedDataBlock]) -> Result<Profile, String> {
-    let mut ours = blocks
-        .iter()
-        .filter(|b| b.type_id == PROFILE_BLOCK_TYPE && b.data.starts_with(PROFILE_BLOCK_PREFIX));
-    let Some(block) = ours.next() else {
-        return Ok(Profile::Fast);
-    };
-    if ours.next().is_some() {
-        return Err(format!(
-            "two profile blocks (extended data type 0x{PROFILE_BLOCK_TYPE:04x}): one view has one profile"
-        ));
-    }
-    let name = &block.data[PROFILE_BLOCK_PREFIX.len()..];
-    std::str::from_utf8(name)
-        .ok()
-        .and_then(|name| name.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "profile block (extended data type 0x{PROFILE_BLOCK_TYPE:04x}) names profile {:?}: expected \"fast\" or \"accurate\"",
-                String::from_utf8_lossy(name)
-            )
-        })
-}
-
 impl FingerView {
     /// The extraction profile the view's minutiae come from: the one its
-    /// [`PROFILE_BLOCK_TYPE`] block names, fast without one. Records parsed
-    /// here have been checked; an error names a defective block of a view
-    /// built by hand.
+    /// [`PROFILE_BLOCK_TYPE`](super::PROFILE_BLOCK_TYPE) block names, fast
+    /// without one. Records parsed here have been checked; an error names a
+    /// defective block of a view built by hand.
     pub fn profile(&self) -> Result<Profile, String> {
         profile_of(&self.extended_data)
     }
@@ -616,23 +574,11 @@ impl FingerView {
     }
 }
 
-/// The extended data that records `profile`: none for fast.
-fn profile_blocks(profile: Profile) -> Vec<ExtendedDataBlock> {
-    if profile == Profile::Fast {
-        return Vec::new();
-    }
-    let mut data = PROFILE_BLOCK_PREFIX.to_vec();
-    data.extend_from_slice(profile.name().as_bytes());
-    vec![ExtendedDataBlock {
-        type_id: PROFILE_BLOCK_TYPE,
-        data,
-    }]
-}
-
 impl FingerMinutiaeRecord {
     /// A one-view record of `template` at 500 ppi (197 px/cm): finger
     /// position 0 (unknown), live-scan plain impression, finger quality the
-    /// mean minutia quality, and a [`PROFILE_BLOCK_TYPE`] block when the
+    /// mean minutia quality, and a
+    /// [`PROFILE_BLOCK_TYPE`](super::PROFILE_BLOCK_TYPE) block when the
     /// template is not of the fast profile. Fields are public: adjust
     /// before [`Self::to_bytes`].
     /// Fails on a minutia whose direction is not a finite number.

@@ -31,6 +31,7 @@
 
 mod fmr;
 mod native;
+mod profile_block;
 
 use crate::Template;
 use std::fmt;
@@ -38,9 +39,10 @@ use std::path::{Path, PathBuf};
 
 pub use fmr::{
     parse_fmr, parse_fmr_as, ExtendedDataBlock, FingerMinutiaeRecord, FingerView, FmrStandard,
-    RecordMinutia, EXPORT_RESOLUTION_PPCM, PROFILE_BLOCK_PREFIX, PROFILE_BLOCK_TYPE,
+    RecordMinutia, EXPORT_RESOLUTION_PPCM,
 };
 pub use native::{decode_native, encode_native, NATIVE_MAGIC, NATIVE_VERSION};
+pub use profile_block::{PROFILE_BLOCK_PREFIX, PROFILE_BLOCK_TYPE};
 
 /// Every template encoding this module reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
