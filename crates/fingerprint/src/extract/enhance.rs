@@ -175,8 +175,6 @@ pub fn enhance(
 ) -> Grid<f32> {
     let bank = bank();
     let (w, h) = (image.width, image.height);
-    let along: Vec<FlatKernel> = bank.along.iter().map(|t| flatten(t, w)).collect();
-    let across: Vec<FlatKernel> = bank.across.iter().map(|t| flatten(t, w)).collect();
     let mut kernel_of = Grid::<u16>::new(w, h);
     let half = (BLOCK as f32 - 1.0) / 2.0;
     // Each pixel's place in the block grids, worked out once per column
@@ -215,42 +213,69 @@ pub fn enhance(
             kernel_of.set(x, y, (o * PERIODS + pb) as u16);
         }
     }
-    let smoothed = filter_pass(
-        image,
-        region,
-        &kernel_of,
-        |k| k as usize / PERIODS,
-        &bank.along,
-        &along,
-    );
-    filter_pass(
-        &smoothed,
-        region,
-        &kernel_of,
-        |k| k as usize,
-        &bank.across,
-        &across,
-    )
+    let (along, across) = bank.passes(w);
+    let smoothed = filter_pass(image, region, &kernel_of, &along);
+    filter_pass(&smoothed, region, &kernel_of, &across)
+}
+
+/// One of the filter's two passes: its kernels (as taps, and flattened for
+/// the image's width), and which of them a pixel's entry in the kernel grid
+/// (orientation * PERIODS + period) picks.
+struct Pass<'a, P: Fn(u16) -> usize> {
+    pick: P,
+    taps: &'a [Vec<Tap>],
+    kernels: Vec<FlatKernel>,
+}
+
+impl Bank {
+    /// The along-ridge pass (its kernel by orientation) and the
+    /// across-ridge one (by orientation and period), for images `width`
+    /// pixels wide.
+    fn passes(
+        &self,
+        width: usize,
+    ) -> (
+        Pass<'_, impl Fn(u16) -> usize>,
+        Pass<'_, impl Fn(u16) -> usize>,
+    ) {
+        let flat = |taps: &[Vec<Tap>]| taps.iter().map(|t| flatten(t, width)).collect();
+        (
+            Pass {
+                pick: |k| k as usize / PERIODS,
+                taps: &self.along,
+                kernels: flat(&self.along),
+            },
+            Pass {
+                pick: |k| k as usize,
+                taps: &self.across,
+                kernels: flat(&self.across),
+            },
+        )
+    }
 }
 
 /// Pixels a filter pass takes at once where they share a kernel.
 const RUN: usize = 8;
 
 /// One pass of the filter: every pixel of the region gets `source` under
-/// its own kernel (`pick` of its entry in `kernel_of`), zero elsewhere.
+/// its own kernel (the pass's pick of its entry in `kernel_of`), zero
+/// elsewhere.
 /// Where [`RUN`] pixels in a row share a kernel and lie inside its reach
 /// (most of a print: the kernel follows the slowly turning ridge flow),
 /// they are summed together, tap by tap: each pixel's sum is the same as
 /// alone, term for term and in the same order (the same bits), but the
 /// compiler can use vector registers for the eight.
-fn filter_pass(
+fn filter_pass<P: Fn(u16) -> usize>(
     source: &Grid<f32>,
     region: &Grid<bool>,
     kernel_of: &Grid<u16>,
-    pick: impl Fn(u16) -> usize,
-    taps: &[Vec<Tap>],
-    kernels: &[FlatKernel],
+    pass: &Pass<P>,
 ) -> Grid<f32> {
+    let Pass {
+        pick,
+        taps,
+        kernels,
+    } = pass;
     let (w, h) = (source.width, source.height);
     let mut out = Grid::new(w, h);
     for y in 0..h {
@@ -296,20 +321,18 @@ mod tests {
     use super::*;
 
     /// `filter_pass` as first written: one pixel at a time through `apply`.
-    fn filter_pass_by_pixel(
+    fn filter_pass_by_pixel<P: Fn(u16) -> usize>(
         source: &Grid<f32>,
         region: &Grid<bool>,
         kernel_of: &Grid<u16>,
-        pick: impl Fn(u16) -> usize,
-        taps: &[Vec<Tap>],
-        kernels: &[FlatKernel],
+        pass: &Pass<P>,
     ) -> Grid<f32> {
         let mut out = Grid::new(source.width, source.height);
         for y in 0..source.height {
             for x in 0..source.width {
                 if region.get(x / BLOCK, y / BLOCK) {
-                    let k = pick(kernel_of.get(x, y));
-                    out.set(x, y, apply(source, &taps[k], &kernels[k], x, y));
+                    let k = (pass.pick)(kernel_of.get(x, y));
+                    out.set(x, y, apply(source, &pass.taps[k], &pass.kernels[k], x, y));
                 }
             }
         }
@@ -347,32 +370,15 @@ mod tests {
                     })
                     .collect(),
             };
-            let along: Vec<FlatKernel> = bank.along.iter().map(|t| flatten(t, w)).collect();
-            let across: Vec<FlatKernel> = bank.across.iter().map(|t| flatten(t, w)).collect();
-            let by_orientation = |k: u16| k as usize / PERIODS;
+            let (along, across) = bank.passes(w);
             assert_eq!(
-                filter_pass(
-                    &image,
-                    &region,
-                    &kernel_of,
-                    by_orientation,
-                    &bank.along,
-                    &along
-                ),
-                filter_pass_by_pixel(
-                    &image,
-                    &region,
-                    &kernel_of,
-                    by_orientation,
-                    &bank.along,
-                    &along
-                ),
+                filter_pass(&image, &region, &kernel_of, &along),
+                filter_pass_by_pixel(&image, &region, &kernel_of, &along),
                 "{w}x{h} along"
             );
-            let whole = |k: u16| k as usize;
             assert_eq!(
-                filter_pass(&image, &region, &kernel_of, whole, &bank.across, &across),
-                filter_pass_by_pixel(&image, &region, &kernel_of, whole, &bank.across, &across),
+                filter_pass(&image, &region, &kernel_of, &across),
+                filter_pass_by_pixel(&image, &region, &kernel_of, &across),
                 "{w}x{h} across"
             );
         }
