@@ -44,7 +44,7 @@ pub struct Template {
     /// calibration, and the 1:N gallery takes fast templates only. The
     /// native format's flags byte carries it, and ISO/ANSI records this
     /// engine writes carry an accurate profile in a vendor extended data
-    /// block (`formats::fmr::PROFILE_BLOCK_TYPE`); records without one, as
+    /// block ([`crate::formats::PROFILE_BLOCK_TYPE`]); records without one, as
     /// other extractors write them, are read as [`Profile::Fast`] (one
     /// reading per minutia).
     pub profile: Profile,
