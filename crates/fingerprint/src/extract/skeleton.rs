@@ -101,7 +101,9 @@ fn deletable_tables() -> [[bool; 256]; 4] {
 /// direction (E, S, W, N) that are simple (removal changes no topology) and
 /// not line ends, until nothing changes.
 pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
-    let deletable = deletable_tables();
+    // Built once: thinning runs once or twice per image.
+    static DELETABLE: std::sync::OnceLock<[[bool; 256]; 4]> = std::sync::OnceLock::new();
+    let deletable = DELETABLE.get_or_init(deletable_tables);
     // Worked on a copy with a one-pixel frame of background, so that every
     // pixel's neighbourhood is eight direct reads at fixed offsets (no
     // border test, no division to find its row): the frame reads as the
@@ -120,7 +122,7 @@ pub fn thin(ridges: &Grid<bool>) -> Grid<bool> {
     let mut marked = Vec::new();
     loop {
         let mut changed = false;
-        for table in &deletable {
+        for table in deletable {
             // Mark on the image as it was before this pass (so a pass peels
             // one layer, not a whole ridge), then delete each marked pixel
             // only if it is still removable (so topology is kept).
