@@ -22,7 +22,6 @@ mod shape;
 pub use prepared::PreparedTemplate;
 use prepared::{
     angle_distance, angle_units_distance, length_tolerance, ANGLE_TOLERANCE_UNITS, LANES,
-    LENGTH_TOLERANCE_BASE, LENGTH_TOLERANCE_SLOPE,
 };
 use scoring::{LOOSE_CONFIRMATION_WEIGHT, LOOSE_EDGE_WEIGHT};
 
@@ -101,6 +100,9 @@ pub struct Scratch {
     /// loads instead of a chain of three.
     hit_entry: Vec<u32>,
     hit_edge: Vec<u32>,
+    /// Per candidate edge: its matches' count, then where they start in
+    /// edge order, then where the next one goes.
+    edge_matches: Vec<u32>,
     /// Matches per minutia pair (probe * n_b + candidate); all zero between
     /// comparisons.
     votes: Vec<u16>,
@@ -262,26 +264,26 @@ fn find_edge_matches(
     // First every shape test, listing the passes (about one edge in four
     // passes, at random) without a branch on them; then the matches, in the
     // same order.
+    // The candidate's edges are looked up in bucket order (the probe's
+    // hash is then read front to back); how many matches each edge makes is
+    // kept, so that the matches can be laid out in edge order below.
+    let n_edges = candidate.canonical.len();
+    if scratch.edge_matches.len() < n_edges {
+        scratch.edge_matches.resize(n_edges, 0);
+    }
     let mut passed = 0;
-    for (k, (e, &b)) in candidate
-        .canonical
-        .iter()
-        .zip(&candidate.canonical_bucket)
-        .enumerate()
-    {
-        let b = b as usize;
+    for q in &candidate.queries {
+        let (b, k) = (q.bucket as usize, q.edge);
         let (start, end) = (
             probe.bucket_start[b] as usize,
             probe.bucket_start[b + 1] as usize,
         );
-        // |p - e| <= length_tolerance(min(p, e)), solved for p.
-        let longest = e.length + length_tolerance(e.length);
-        let shortest = (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE);
         let query = shape::ShapeQuery {
-            shortest,
-            longest,
-            angles: e.angles(),
+            shortest: q.shortest,
+            longest: q.longest,
+            angles: q.angles,
         };
+        let first = passed;
         let chunks = (end - start) / LANES + 1;
         if scratch.hit_entry.len() < passed + LANES * chunks {
             scratch.hit_entry.resize(2 * (passed + LANES * chunks), 0);
@@ -299,13 +301,21 @@ fn find_edge_matches(
             let entries: [u32; LANES] =
                 std::array::from_fn(|l| chunk as u32 + passed_lanes[l] as u32);
             scratch.hit_entry[hits.clone()].copy_from_slice(&entries);
-            scratch.hit_edge[hits].copy_from_slice(&[k as u32; LANES]);
+            scratch.hit_edge[hits].copy_from_slice(&[k; LANES]);
             passed += shape::PASSED_COUNT[mask as usize] as usize;
             chunk += LANES;
             if chunk >= end {
                 break;
             }
         }
+        scratch.edge_matches[k as usize] = (passed - first) as u32;
+    }
+    // Each edge's first match's place in edge order: the matches, their
+    // votes and so the pairings come out as if the edges had been looked up
+    // in their own order.
+    let mut at = 0;
+    for count in &mut scratch.edge_matches[..n_edges] {
+        (*count, at) = (at, at + *count);
     }
     // Error 3 (every tolerance at its limit) maps to the last level.
     let level_per_error = ERROR_LEVELS as f32 / 3.0;
@@ -325,12 +335,14 @@ fn find_edge_matches(
         &hash.angles[..entries],
         &hash.ends[..entries],
     );
-    for ((m, &i), &k) in matches
-        .iter_mut()
-        .zip(&scratch.hit_entry[..passed])
+    let place = &mut scratch.edge_matches[..n_edges];
+    for (&i, &k) in scratch.hit_entry[..passed]
+        .iter()
         .zip(&scratch.hit_edge[..passed])
     {
         let e = &candidate.canonical[k as usize];
+        let m = &mut matches[place[k as usize] as usize];
+        place[k as usize] += 1;
         let i = i as usize;
         let (length, angles, (from, to)) = (lengths[i], angles_of[i], ends[i]);
         let df = angle_units_distance(angles as u16, e.from_angle);

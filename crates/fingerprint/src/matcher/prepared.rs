@@ -106,8 +106,9 @@ pub struct PreparedTemplate {
     /// Each edge once, from the lower index to the higher (a candidate's
     /// edges are walked in this form).
     pub canonical: Vec<Edge>,
-    /// Hash bucket of each canonical edge.
-    pub canonical_bucket: Vec<u32>,
+    /// The canonical edges as the lookups a comparison makes of them, in
+    /// the order of their hash buckets ([`EdgeQuery`]).
+    pub queries: Vec<EdgeQuery>,
     /// A second, independent reading of each minutia (x, y up, direction),
     /// as the valley skeleton gives one (empty when no minutia has one):
     /// every combination of both ends' readings then makes an edge.
@@ -121,6 +122,68 @@ pub struct PreparedTemplate {
     pub bucket_edges: BucketEdges,
     /// The area the minutiae cover (see [`Coverage`]).
     pub coverage: Coverage,
+}
+
+/// One canonical edge as a comparison looks it up in the probe's hash:
+/// its bucket and the range of lengths that pass the shape test, computed
+/// once per template instead of once per comparison.
+#[derive(Clone, Copy, Debug)]
+pub struct EdgeQuery {
+    pub bucket: u32,
+    /// The canonical edge's index.
+    pub edge: u32,
+    /// Probe edge lengths in [shortest, longest] pass:
+    /// |p - e| <= length_tolerance(min(p, e)), solved for p.
+    pub shortest: f32,
+    pub longest: f32,
+    /// Both angles, [`Edge::angles`].
+    pub angles: u32,
+}
+
+/// Every canonical edge's lookup, ordered by hash bucket: a comparison
+/// then reads the probe's hash front to back instead of jumping about it
+/// (FVC2002 B, fast profile: 3-10 % more comparisons per second); the
+/// matches are put back in edge order, so scores do not depend on this
+/// order. A radix sort (two passes of six bits), cheap beside the rest of
+/// the preparation of a 1:N candidate compared once.
+fn edge_queries(canonical: &[Edge]) -> Vec<EdgeQuery> {
+    const DIGIT: u32 = 6;
+    const _: () = assert!(BUCKETS <= 1 << (2 * DIGIT));
+    let unsorted: Vec<EdgeQuery> = canonical
+        .iter()
+        .enumerate()
+        .map(|(k, e)| EdgeQuery {
+            bucket: e.bucket() as u32,
+            edge: k as u32,
+            shortest: (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE),
+            longest: e.length + length_tolerance(e.length),
+            angles: e.angles(),
+        })
+        .collect();
+    // Bucket order, by the low digit and then (stably) by the high one.
+    let mut by_low = unsorted.clone();
+    let mut sorted = unsorted;
+    radix_pass(&sorted, &mut by_low, 0, DIGIT);
+    radix_pass(&by_low, &mut sorted, DIGIT, DIGIT);
+    sorted
+}
+
+/// Stable counting sort of `from` into `to` by the `bits`-wide digit of
+/// the bucket at `shift`.
+fn radix_pass(from: &[EdgeQuery], to: &mut [EdgeQuery], shift: u32, bits: u32) {
+    let digit = |q: &EdgeQuery| (q.bucket >> shift & ((1 << bits) - 1)) as usize;
+    let mut start = vec![0usize; (1 << bits) + 1];
+    for q in from {
+        start[digit(q) + 1] += 1;
+    }
+    for d in 0..1 << bits {
+        start[d + 1] += start[d];
+    }
+    for q in from {
+        let slot = &mut start[digit(q)];
+        to[*slot] = *q;
+        *slot += 1;
+    }
 }
 
 /// Lanes of the edge-shape test: a bucket is scanned this many entries at
@@ -325,7 +388,7 @@ impl PreparedTemplate {
             }
         }
         PreparedTemplate {
-            canonical_bucket: canonical.iter().map(|e| e.bucket() as u32).collect(),
+            queries: edge_queries(&canonical),
             canonical,
             canonical_readings,
             second,

@@ -270,6 +270,46 @@ fn candidate_only_preparation_scores_exactly_like_the_full_one() {
     assert!(genuine >= 20, "{genuine} high scores");
 }
 
+#[test]
+fn the_order_edges_are_looked_up_in_changes_nothing() {
+    // A candidate's lookups come in bucket order, each edge once; the same
+    // lookups in edge order or reversed give the same comparison, bit for
+    // bit, pairing and counts included.
+    let mut paired = 0;
+    for seed in 0..20u64 {
+        let finger = random_finger(seed, 10 + (seed as usize * 13) % 70);
+        let probe = Matcher::new(&finger);
+        for other in [
+            impression(&finger, seed + 300, -0.4, (-12.0, 20.0), 0.97, 0.2),
+            random_finger(seed + 3000, 6 + (seed as usize * 5) % 60),
+        ] {
+            let candidate = PreparedTemplate::candidate(&other);
+            let buckets: Vec<u32> = candidate.queries.iter().map(|q| q.bucket).collect();
+            assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "seed {seed}");
+            let mut edges: Vec<u32> = candidate.queries.iter().map(|q| q.edge).collect();
+            edges.sort_unstable();
+            assert!(edges
+                .iter()
+                .copied()
+                .eq(0..candidate.canonical.len() as u32));
+            let expected = probe.explain(&candidate);
+            let mut in_edge_order = candidate.clone();
+            in_edge_order.queries.sort_by_key(|q| q.edge);
+            let mut reversed = candidate.clone();
+            reversed.queries.reverse();
+            for variant in [&in_edge_order, &reversed] {
+                let got = probe.explain(variant);
+                assert_eq!(got.score.to_bits(), expected.score.to_bits(), "seed {seed}");
+                assert_eq!(got.pairs, expected.pairs);
+                assert_eq!(got.cycle_levels, expected.cycle_levels);
+                assert_eq!(got.supporting_edges, expected.supporting_edges);
+            }
+            paired += (expected.pairs.len() >= 6) as usize;
+        }
+    }
+    assert!(paired >= 15, "{paired} real pairings");
+}
+
 /// Each pair a pairing adds after its first `FIT_MIN_PAIRS` agrees with the
 /// rigid fit of the pairs before it (`Comparison::pairs` is in pairing
 /// order), in genuine and chance pairings alike.
