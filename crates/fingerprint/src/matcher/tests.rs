@@ -272,9 +272,9 @@ fn candidate_only_preparation_scores_exactly_like_the_full_one() {
 
 #[test]
 fn the_order_edges_are_looked_up_in_changes_nothing() {
-    // A candidate's lookups come in bucket order, each edge once; the same
-    // lookups in edge order or reversed give the same comparison, bit for
-    // bit, pairing and counts included.
+    // A fully prepared candidate's lookups come in bucket order, each edge
+    // once; the same lookups in edge order or reversed give the same
+    // comparison, bit for bit, pairing and counts included.
     let mut paired = 0;
     for seed in 0..20u64 {
         let finger = random_finger(seed, 10 + (seed as usize * 13) % 70);
@@ -283,7 +283,7 @@ fn the_order_edges_are_looked_up_in_changes_nothing() {
             impression(&finger, seed + 300, -0.4, (-12.0, 20.0), 0.97, 0.2),
             random_finger(seed + 3000, 6 + (seed as usize * 5) % 60),
         ] {
-            let candidate = PreparedTemplate::candidate(&other);
+            let candidate = PreparedTemplate::new(&other);
             let buckets: Vec<u32> = candidate.queries.iter().map(|q| q.bucket).collect();
             assert!(buckets.windows(2).all(|w| w[0] <= w[1]), "seed {seed}");
             let mut edges: Vec<u32> = candidate.queries.iter().map(|q| q.edge).collect();
