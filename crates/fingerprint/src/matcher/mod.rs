@@ -39,12 +39,22 @@ struct EdgeMatch {
     a2: u16,
     b: u16,
     b2: u16,
-    /// The minutia pairs at both ends, as cells (probe * n_b + candidate).
-    cell: u32,
-    cell2: u32,
     /// Shape disagreement as a level of the best-first queue: 0 (identical)
     /// to `ERROR_LEVELS - 1` (at every tolerance).
     level: u32,
+}
+
+impl EdgeMatch {
+    /// The minutia pairs at both ends, as cells (probe * n_b + candidate):
+    /// worked out where needed rather than stored, which keeps a match to
+    /// 12 bytes (the accurate profile makes thousands per comparison).
+    #[inline]
+    fn cells(&self, n_b: usize) -> [usize; 2] {
+        [
+            self.a as usize * n_b + self.b as usize,
+            self.a2 as usize * n_b + self.b2 as usize,
+        ]
+    }
 }
 
 /// The result of a comparison, with the pairing behind the score.
@@ -359,8 +369,6 @@ fn find_edge_matches(
             a2: to,
             b: e.from,
             b2: e.to,
-            cell: (from as usize * n_b + e.from as usize) as u32,
-            cell2: (to as usize * n_b + e.to as usize) as u32,
             // The same as `(level as u32).min(LAST_LEVEL)` for the level,
             // which is never negative.
             level: level.min(LAST_LEVEL as f32) as u32,
@@ -372,11 +380,11 @@ fn find_edge_matches(
     );
     let mut touched = 0;
     for m in matches.iter() {
-        for cell in [m.cell, m.cell2] {
-            let v = &mut votes[cell as usize];
+        for cell in m.cells(n_b) {
+            let v = &mut votes[cell];
             // A cell is listed on its first vote; written always, kept
             // only then (no branch on a coin flip).
-            touched_cells[touched] = cell;
+            touched_cells[touched] = cell as u32;
             touched += (*v == 0) as usize;
             // At most (edges at a) * (edges at b) matches share a cell.
             *v += 1;
@@ -390,7 +398,7 @@ fn find_edge_matches(
 /// the cells that matches touch are visited (a few hundred of the n_a * n_b),
 /// and `clear_index` leaves `votes` all zero again for the next comparison.
 #[inline(never)]
-fn index_matches(scratch: &mut Scratch) {
+fn index_matches(scratch: &mut Scratch, n_b: usize) {
     // Each touched cell's slice of `adjacency` is filled from its start up
     // to its end, which `adjacency_end` then holds.
     let mut total = 0u32;
@@ -403,8 +411,8 @@ fn index_matches(scratch: &mut Scratch) {
         scratch.adjacency.resize(total as usize, 0);
     }
     for (k, m) in scratch.matches[..scratch.match_count].iter().enumerate() {
-        for cell in [m.cell, m.cell2] {
-            let end = &mut scratch.adjacency_end[cell as usize];
+        for cell in m.cells(n_b) {
+            let end = &mut scratch.adjacency_end[cell];
             scratch.adjacency[*end as usize] = k as u32;
             *end += 1;
         }
@@ -440,7 +448,7 @@ fn compare_with(
     if scratch.match_count == 0 {
         return Comparison::default();
     }
-    index_matches(scratch);
+    index_matches(scratch, n_b);
     let result = pair_and_score(probe, candidate, scratch, explain);
     clear_index(scratch);
     result
