@@ -41,7 +41,7 @@ struct EdgeMatch {
     b2: u16,
     /// Shape disagreement as a level of the best-first queue: 0 (identical)
     /// to `ERROR_LEVELS - 1` (at every tolerance).
-    level: u32,
+    level: u8,
 }
 
 impl EdgeMatch {
@@ -371,7 +371,7 @@ fn find_edge_matches(
             b2: e.to,
             // The same as `(level as u32).min(LAST_LEVEL)` for the level,
             // which is never negative.
-            level: level.min(LAST_LEVEL as f32) as u32,
+            level: level.min(LAST_LEVEL as f32) as u8,
         };
     }
     let (votes, touched_cells) = (
@@ -529,7 +529,7 @@ fn pair_and_score(
                     scratch
                         .cycle_matches
                         .iter()
-                        .map(|&k| scratch.matches[k as usize].level as u8),
+                        .map(|&k| scratch.matches[k as usize].level),
                 );
             }
         }
@@ -765,7 +765,7 @@ fn pair_from_root(
     let push_neighbours = |scratch: &mut Scratch, a: u16, b: u16| {
         for i in matches_at(scratch, a as usize * n_b + b as usize) {
             let k = scratch.adjacency[i];
-            let level = scratch.matches[k as usize].level;
+            let level = scratch.matches[k as usize].level as u32;
             scratch.queue.push(level, k);
         }
     };
@@ -789,7 +789,7 @@ fn pair_from_root(
                 || scratch.parent_a[to_a as usize] == from_a
                 || scratch.parent_a[from_a as usize] == to_a;
             if !tree {
-                let tight = m.level < TIGHT_LEVEL;
+                let tight = (m.level as u32) < TIGHT_LEVEL;
                 supporting += 1;
                 supporting_weight += if tight { 1.0 } else { LOOSE_EDGE_WEIGHT };
                 if explain {
