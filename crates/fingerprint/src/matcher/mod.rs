@@ -47,7 +47,7 @@ struct EdgeMatch {
 impl EdgeMatch {
     /// The minutia pairs at both ends, as cells (probe * n_b + candidate):
     /// worked out where needed rather than stored, which keeps a match to
-    /// 12 bytes (the accurate profile makes thousands per comparison).
+    /// 10 bytes (the accurate profile makes thousands per comparison).
     #[inline]
     fn cells(&self, n_b: usize) -> [usize; 2] {
         [
@@ -272,15 +272,16 @@ fn find_edge_matches(
     }
     let hash = &probe.bucket_edges;
     // First every shape test, listing the passes (about one edge in four
-    // passes, at random) without a branch on them; then the matches, in the
-    // same order.
-    // The candidate's edges are looked up in bucket order (the probe's
-    // hash is then read front to back); how many matches each edge makes is
-    // kept, so that the matches can be laid out in edge order below.
+    // passes, at random) without a branch on them; then the matches. The
+    // candidate's edges are looked up in the order of its `queries` (bucket
+    // order reads the probe's hash front to back), and how many matches
+    // each edge makes is counted, so that the matches can be laid out in
+    // edge order below whatever that order is.
     let n_edges = candidate.canonical.len();
     if scratch.edge_matches.len() < n_edges {
         scratch.edge_matches.resize(n_edges, 0);
     }
+    scratch.edge_matches[..n_edges].fill(0);
     let mut passed = 0;
     for q in &candidate.queries {
         let (b, k) = (q.bucket as usize, q.edge);
@@ -318,7 +319,7 @@ fn find_edge_matches(
                 break;
             }
         }
-        scratch.edge_matches[k as usize] = (passed - first) as u32;
+        scratch.edge_matches[k as usize] += (passed - first) as u32;
     }
     // Each edge's first match's place in edge order: the matches, their
     // votes and so the pairings come out as if the edges had been looked up
