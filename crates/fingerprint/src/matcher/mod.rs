@@ -289,11 +289,6 @@ fn find_edge_matches(
             probe.bucket_start[b] as usize,
             probe.bucket_start[b + 1] as usize,
         );
-        let query = shape::ShapeQuery {
-            shortest: q.shortest,
-            longest: q.longest,
-            angles: q.angles,
-        };
         let first = passed;
         let chunks = (end - start) / LANES + 1;
         if scratch.hit_entry.len() < passed + LANES * chunks {
@@ -305,7 +300,7 @@ fn find_edge_matches(
         let mut chunk = start;
         loop {
             let lanes = (end - chunk).min(LANES);
-            let mask = shape::shape_mask(hash, chunk, &query) & ((1 << lanes) - 1);
+            let mask = shape::shape_mask(hash, chunk, &q.shape) & ((1 << lanes) - 1);
             // All lanes written (vector stores), the passes kept.
             let hits = passed..passed + LANES;
             let passed_lanes = &shape::PASSED_LANES[mask as usize];

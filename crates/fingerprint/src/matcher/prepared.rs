@@ -6,6 +6,7 @@
 use std::f32::consts::PI;
 
 use super::coverage::Coverage;
+use super::shape::ShapeQuery;
 use crate::template::{MinutiaKind, Template};
 
 /// Edges per minutia (its nearest neighbours).
@@ -134,12 +135,8 @@ pub struct EdgeQuery {
     pub bucket: u32,
     /// The canonical edge's index.
     pub edge: u32,
-    /// Probe edge lengths in [shortest, longest] pass:
-    /// |p - e| <= length_tolerance(min(p, e)), solved for p.
-    pub shortest: f32,
-    pub longest: f32,
-    /// Both angles, [`Edge::angles`].
-    pub angles: u32,
+    /// What the shape test compares the bucket's probe edges with.
+    pub(super) shape: ShapeQuery,
 }
 
 /// Every canonical edge's lookup, in edge order.
@@ -150,9 +147,12 @@ fn edge_queries(canonical: &[Edge]) -> Vec<EdgeQuery> {
         .map(|(k, e)| EdgeQuery {
             bucket: e.bucket() as u32,
             edge: k as u32,
-            shortest: (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE),
-            longest: e.length + length_tolerance(e.length),
-            angles: e.angles(),
+            // |p - e| <= length_tolerance(min(p, e)), solved for p.
+            shape: ShapeQuery {
+                shortest: (e.length - LENGTH_TOLERANCE_BASE) / (1.0 + LENGTH_TOLERANCE_SLOPE),
+                longest: e.length + length_tolerance(e.length),
+                angles: e.angles(),
+            },
         })
         .collect()
 }
