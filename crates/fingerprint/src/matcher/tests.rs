@@ -1,6 +1,8 @@
 //! Matcher tests on generated templates: the same finger moved, rotated,
 //! distorted and partly cut must score high; a different finger low.
 
+use super::pairing::{RigidFit, FIT_MIN_PAIRS};
+use super::scoring::{LOOSE_CONFIRMATION_WEIGHT, LOOSE_EDGE_WEIGHT};
 use std::f32::consts::PI;
 
 use super::*;
