@@ -194,3 +194,69 @@ fn templates_of_two_profiles_are_not_compared() {
         );
     }
 }
+
+#[test]
+fn json_output_says_what_the_table_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = finger_png(dir.path(), "a.png", 0, 0);
+    let b = finger_png(dir.path(), "b.png", 0, 2);
+    let other = finger_png(dir.path(), "c.png", 1, 0);
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = scomm(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.lines().count(), 1, "one object: {stdout}");
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    };
+    for profile in ["fast", "accurate"] {
+        // Extraction: the minutiae the table lists, each with every field.
+        let table = text(&scomm(&["fp", "extract", &a, "--profile", profile]).stdout);
+        let stages = dir.path().join(format!("stages-{profile}"));
+        let extracted = json(&[
+            "fp",
+            "extract",
+            &a,
+            "--profile",
+            profile,
+            "--json",
+            "--dump",
+            stages.to_str().unwrap(),
+        ]);
+        assert_eq!(extracted["profile"], profile);
+        let minutiae = extracted["minutiae"].as_array().unwrap();
+        assert_eq!(minutiae.len(), minutiae_count(&table));
+        for m in minutiae {
+            for field in ["x", "y", "direction_deg", "quality"] {
+                assert!(m[field].is_number(), "{field}: {m}");
+            }
+            assert!(["ending", "bifurcation"].contains(&m["kind"].as_str().unwrap()));
+        }
+
+        // A mate: past both thresholds, its FMR within the strictest one.
+        let mate = json(&["fp", "compare", &a, &b, "--profile", profile, "--json"]);
+        assert_eq!(mate["verdict"], "match at FMR 0.01%");
+        assert_eq!(mate["profile"], profile);
+        let thresholds = mate["thresholds"].as_array().unwrap();
+        assert!(thresholds.iter().all(|t| t["passed"] == true), "{mate}");
+        assert!(mate["fmr"].as_f64().unwrap() <= 1e-4, "{mate}");
+        let pairs = mate["pairs"].as_array().unwrap();
+        assert_eq!(pairs.len() as u64, mate["paired"].as_u64().unwrap());
+        assert!(pairs.len() >= 4, "{mate}");
+        // ... and the score the table prints, to its two decimals.
+        let human = text(&scomm(&["fp", "compare", &a, &b, "--profile", profile]).stdout);
+        let score = mate["score"].as_f64().unwrap();
+        assert!(human.starts_with(&format!("score {score:.2} ")), "{human}");
+        assert!(
+            human.contains("a threshold at this score allows FMR"),
+            "{human}"
+        );
+
+        // A stranger: under the FMR 1 % threshold, so at least 1 %.
+        let stranger = json(&["fp", "compare", &a, &other, "--profile", profile, "--json"]);
+        assert_eq!(stranger["verdict"], "no match at FMR 1%");
+        assert_eq!(stranger["thresholds"][0]["passed"], false);
+        assert!(stranger["fmr"].as_f64().unwrap() >= 1e-2, "{stranger}");
+        let bound = stranger["fmr_bound"].as_str().unwrap();
+        assert!(["interpolated", "at_least"].contains(&bound), "{stranger}");
+    }
+}

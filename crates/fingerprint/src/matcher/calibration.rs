@@ -82,6 +82,69 @@ fn threshold_in(table: &[(f64, f32); 8], fmr: f64) -> f32 {
     last.1
 }
 
+/// What the table says of one score: the false-match rate of a threshold
+/// set at that score.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FmrEstimate {
+    pub fmr: f64,
+    pub bound: FmrBound,
+}
+
+/// How far [`FmrEstimate::fmr`] can be trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FmrBound {
+    /// Between two measured points, interpolated as [`threshold_for_profile`]
+    /// interpolates (so each inverts the other).
+    Interpolated,
+    /// Under the table's lowest threshold: the FMR is this or more.
+    AtLeast,
+    /// At or over its highest: this or less (the measurement goes no
+    /// further, 49,920 impostor pairs).
+    AtMost,
+}
+
+impl FmrBound {
+    pub fn name(self) -> &'static str {
+        match self {
+            FmrBound::Interpolated => "interpolated",
+            FmrBound::AtLeast => "at_least",
+            FmrBound::AtMost => "at_most",
+        }
+    }
+}
+
+/// The false-match rate at which a score between templates of `profile`
+/// would just pass: the inverse of [`threshold_for_profile`], clamped to
+/// the measured range. A NaN score passes nothing: at least the first
+/// point's rate.
+pub fn fmr_for_score(profile: Profile, score: f32) -> FmrEstimate {
+    let table = table(profile);
+    let (first, last) = (table[0], table[table.len() - 1]);
+    if score.is_nan() || score < first.1 {
+        return FmrEstimate {
+            fmr: first.0,
+            bound: FmrBound::AtLeast,
+        };
+    }
+    if score >= last.1 {
+        return FmrEstimate {
+            fmr: last.0,
+            bound: FmrBound::AtMost,
+        };
+    }
+    let (lower, upper) = table
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .find(|&(_, (_, t1))| score < t1)
+        .unwrap_or((table[table.len() - 2], last));
+    let ((f0, t0), (f1, t1)) = (lower, upper);
+    let u = ((score - t0) / (t1 - t0)) as f64;
+    FmrEstimate {
+        fmr: (f0.ln() + (f1.ln() - f0.ln()) * u).exp(),
+        bound: FmrBound::Interpolated,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +172,40 @@ mod tests {
         assert!((middle - (at_1e3 + at_3e4) / 2.0).abs() < 1e-3);
         assert_eq!(threshold_for_fmr(0.5), THRESHOLDS[0].1);
         assert_eq!(threshold_for_fmr(1e-9), THRESHOLDS[7].1);
+    }
+
+    #[test]
+    fn a_score_reads_back_the_fmr_of_its_threshold() {
+        for profile in Profile::ALL {
+            let t = table(profile);
+            // At each measured threshold: that point's rate (the last one
+            // as a bound: the measurement ends there).
+            for &(fmr, threshold) in &t[..t.len() - 1] {
+                let e = fmr_for_score(profile, threshold);
+                assert_eq!(e.bound, FmrBound::Interpolated);
+                assert!((e.fmr / fmr - 1.0).abs() < 1e-6, "{profile} {fmr}: {e:?}");
+            }
+            let top = fmr_for_score(profile, t[7].1);
+            assert_eq!((top.fmr, top.bound), (t[7].0, FmrBound::AtMost));
+            assert_eq!(fmr_for_score(profile, 1e6).bound, FmrBound::AtMost);
+            // Under the table and for NaN: at least the first rate.
+            for low in [0.0, t[0].1 - 0.01, f32::NAN, f32::NEG_INFINITY] {
+                let e = fmr_for_score(profile, low);
+                assert_eq!((e.fmr, e.bound), (t[0].0, FmrBound::AtLeast), "{low}");
+            }
+            // Between points it inverts the threshold's interpolation and
+            // falls as the score rises.
+            let mut previous = 1.0;
+            for i in 0..=200 {
+                let score = t[0].1 + (t[7].1 - t[0].1) * i as f32 / 200.0;
+                let e = fmr_for_score(profile, score);
+                assert!(e.fmr <= previous, "{profile} {score}");
+                previous = e.fmr;
+                if e.bound == FmrBound::Interpolated {
+                    let back = threshold_for_profile(profile, e.fmr);
+                    assert!((back - score).abs() < 1e-3, "{profile} {score} -> {back}");
+                }
+            }
+        }
     }
 }

@@ -38,6 +38,10 @@ pub struct ExtractArgs {
     /// skeletons: twice the minutiae, a lower error rate, slower to compare).
     #[arg(long, default_value = "fast")]
     pub profile: Profile,
+    /// Print one JSON object (size, profile, every minutia) instead of the
+    /// table; notes on files written go to standard error.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]
@@ -58,6 +62,11 @@ pub struct CompareArgs {
     /// profiles are not compared.
     #[arg(long, default_value = "fast")]
     pub profile: Profile,
+    /// Print one JSON object: the score, the false-match rate a threshold
+    /// at that score allows, the verdicts, and the pairing behind the score
+    /// (minutia indices into each template).
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(command: FpCommand) -> anyhow::Result<()> {
@@ -90,42 +99,75 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
         eprintln!("wrote template to {}", out.display());
     }
     let t = &stages.template;
-    println!(
-        "{}x{} at 500 ppi, {} minutiae ({} profile)",
-        t.width,
-        t.height,
-        t.minutiae.len(),
-        args.profile
-    );
-    println!(
-        "{:>5} {:>5} {:>7} {:<12} {:>7}",
-        "x", "y", "deg", "kind", "quality"
-    );
-    for m in &t.minutiae {
-        let kind = match m.kind {
-            MinutiaKind::Ending => "ending",
-            MinutiaKind::Bifurcation => "bifurcation",
-            MinutiaKind::Other => "other",
-        };
+    if args.json {
+        let minutiae: Vec<serde_json::Value> = t
+            .minutiae
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "x": m.x,
+                    "y": m.y,
+                    "direction_deg": ((m.direction as f64).to_degrees() * 10.0).round() / 10.0,
+                    "kind": kind_name(m.kind),
+                    "quality": m.quality,
+                })
+            })
+            .collect();
+        let object = serde_json::json!({
+            "image": args.image.display().to_string(),
+            "profile": args.profile.to_string(),
+            "width": t.width,
+            "height": t.height,
+            "ppi": 500,
+            "minutiae": minutiae,
+        });
+        println!("{object}");
+    } else {
         println!(
-            "{:>5} {:>5} {:>7.1} {:<12} {:>7}",
-            m.x,
-            m.y,
-            m.direction.to_degrees(),
-            kind,
-            m.quality
+            "{}x{} at 500 ppi, {} minutiae ({} profile)",
+            t.width,
+            t.height,
+            t.minutiae.len(),
+            args.profile
         );
+        println!(
+            "{:>5} {:>5} {:>7} {:<12} {:>7}",
+            "x", "y", "deg", "kind", "quality"
+        );
+        for m in &t.minutiae {
+            println!(
+                "{:>5} {:>5} {:>7.1} {:<12} {:>7}",
+                m.x,
+                m.y,
+                m.direction.to_degrees(),
+                kind_name(m.kind),
+                m.quality
+            );
+        }
     }
     if let Some(dir) = &args.dump {
         let written = scomm_fingerprint::dump::write_stages(&stages, dir)
             .with_context(|| format!("writing stage pictures to {}", dir.display()))?;
-        println!(
+        let note = format!(
             "wrote {} stage pictures to {}",
             written.len(),
             dir.display()
         );
+        if args.json {
+            eprintln!("{note}");
+        } else {
+            println!("{note}");
+        }
     }
     Ok(())
+}
+
+fn kind_name(kind: MinutiaKind) -> &'static str {
+    match kind {
+        MinutiaKind::Ending => "ending",
+        MinutiaKind::Bifurcation => "bifurcation",
+        MinutiaKind::Other => "other",
+    }
 }
 
 /// A template file is decoded; anything else is loaded as an image and
@@ -168,19 +210,51 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     } else {
         "no match at FMR 1%"
     };
-    println!(
-        "score {:.2} ({verdict}; {} profile)",
-        comparison.score, a.profile
-    );
-    println!(
-        "paired minutiae {} (of {} and {}), confirmed {}, cycle-closing edges {} ({} tight)",
-        comparison.pairs.len(),
-        a.minutiae.len(),
-        b.minutiae.len(),
-        comparison.confirmed,
-        comparison.supporting_edges,
-        comparison.tight_edges()
-    );
+    let estimate = calibration::fmr_for_score(a.profile, comparison.score);
+    if args.json {
+        let thresholds = [1e-2, 1e-4].map(|fmr| {
+            serde_json::json!({
+                "fmr": fmr,
+                "score": decimal(threshold(fmr)),
+                "passed": comparison.score >= threshold(fmr),
+            })
+        });
+        let object = serde_json::json!({
+            "a": args.a.display().to_string(),
+            "b": args.b.display().to_string(),
+            "profile": a.profile.to_string(),
+            "score": decimal(comparison.score),
+            "fmr": estimate.fmr,
+            "fmr_bound": estimate.bound.name(),
+            "verdict": verdict,
+            "thresholds": thresholds,
+            "minutiae": [a.minutiae.len(), b.minutiae.len()],
+            "paired": comparison.pairs.len(),
+            "confirmed": comparison.confirmed,
+            "cycle_edges": comparison.supporting_edges,
+            "tight_cycle_edges": comparison.tight_edges(),
+            "overlap": [comparison.overlap.0, comparison.overlap.1],
+            "kinds_compared": comparison.kinds_compared,
+            "kinds_agreeing": comparison.kinds_agreeing,
+            "pairs": comparison.pairs,
+        });
+        println!("{object}");
+    } else {
+        println!(
+            "score {:.2} ({verdict}; {} profile)",
+            comparison.score, a.profile
+        );
+        println!(
+            "paired minutiae {} (of {} and {}), confirmed {}, cycle-closing edges {} ({} tight)",
+            comparison.pairs.len(),
+            a.minutiae.len(),
+            b.minutiae.len(),
+            comparison.confirmed,
+            comparison.supporting_edges,
+            comparison.tight_edges()
+        );
+        println!("{}", fmr_line(estimate));
+    }
     if let Some(out) = &args.dump {
         scomm_fingerprint::dump::write_pairing(
             (&a, image_a.as_ref()),
@@ -189,9 +263,42 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
             out,
         )
         .with_context(|| format!("writing the pairing picture {}", out.display()))?;
-        println!("wrote the pairing picture to {}", out.display());
+        let note = format!("wrote the pairing picture to {}", out.display());
+        if args.json {
+            eprintln!("{note}");
+        } else {
+            println!("{note}");
+        }
     }
     Ok(())
+}
+
+/// An `f32` as the shortest decimal that reads back as it (JSON numbers are
+/// doubles: the plain widening prints 5.760000228881836 for 5.76).
+fn decimal(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::NAN)
+}
+
+/// The calibration's reading of a score, for people: the false-match rate
+/// a threshold at this score would allow.
+fn fmr_line(estimate: calibration::FmrEstimate) -> String {
+    let percent = estimate.fmr * 100.0;
+    let rate = if percent >= 0.1 {
+        format!("{percent:.1} %")
+    } else {
+        format!("{percent:.4} %")
+    };
+    match estimate.bound {
+        calibration::FmrBound::Interpolated => {
+            format!("a threshold at this score allows FMR {rate} (calibration table)")
+        }
+        calibration::FmrBound::AtLeast => {
+            format!("a threshold at this score allows FMR {rate} or more (calibration table)")
+        }
+        calibration::FmrBound::AtMost => format!(
+            "a threshold at this score allows FMR {rate} or less (the calibration table's end)"
+        ),
+    }
 }
 
 #[derive(clap::Args)]
