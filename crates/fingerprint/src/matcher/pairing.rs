@@ -10,6 +10,8 @@ use super::{
     matches_at, Scratch, LOOSELY, ROTATION_TOLERANCE, TIGHTLY, TIGHT_LEVEL, UNCONFIRMED, UNPAIRED,
 };
 
+/// The turn that takes probe minutia `a`'s direction to candidate minutia
+/// `b`'s: what a pair implies about the rotation between the prints.
 pub(super) fn rotation(
     probe: &PreparedTemplate,
     candidate: &PreparedTemplate,
