@@ -39,6 +39,16 @@ fn finger_png(dir: &Path, name: &str, finger: usize, impression: u32) -> String 
     path.display().to_string()
 }
 
+/// A probe, another impression of its finger and a different finger, as
+/// PNG files in `dir`.
+fn probe_mate_stranger(dir: &Path) -> (String, String, String) {
+    (
+        finger_png(dir, "a.png", 0, 0),
+        finger_png(dir, "b.png", 0, 2),
+        finger_png(dir, "c.png", 1, 0),
+    )
+}
+
 fn minutiae_count(stdout: &str) -> usize {
     // "WxH at 500 ppi, N minutiae (P profile)"
     let first = stdout.lines().next().unwrap_or_default();
@@ -106,9 +116,7 @@ fn an_unknown_profile_is_refused_by_name() {
 #[test]
 fn compare_gives_a_verdict_in_either_profile() {
     let dir = tempfile::tempdir().unwrap();
-    let a = finger_png(dir.path(), "a.png", 0, 0);
-    let b = finger_png(dir.path(), "b.png", 0, 2);
-    let other = finger_png(dir.path(), "c.png", 1, 0);
+    let (a, b, other) = probe_mate_stranger(dir.path());
     for profile in ["fast", "accurate"] {
         let mate = scomm(&["fp", "compare", &a, &b, "--profile", profile]);
         assert!(mate.status.success(), "{}", text(&mate.stderr));
@@ -198,9 +206,7 @@ fn templates_of_two_profiles_are_not_compared() {
 #[test]
 fn json_output_says_what_the_table_says() {
     let dir = tempfile::tempdir().unwrap();
-    let a = finger_png(dir.path(), "a.png", 0, 0);
-    let b = finger_png(dir.path(), "b.png", 0, 2);
-    let other = finger_png(dir.path(), "c.png", 1, 0);
+    let (a, b, other) = probe_mate_stranger(dir.path());
     let json = |args: &[&str]| -> serde_json::Value {
         let out = scomm(args);
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));

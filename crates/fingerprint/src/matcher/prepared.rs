@@ -285,10 +285,7 @@ impl PreparedTemplate {
     /// Everything either side of a comparison needs: the candidate half
     /// (see [`PreparedTemplate::candidate`]) plus the probe's edge hash.
     pub fn new(template: &Template) -> Self {
-        let mut prepared = Self::candidate(template);
-        prepared.order_queries_by_bucket();
-        prepared.build_probe_hash();
-        prepared
+        Self::with_second_readings(template, &[])
     }
 
     /// Only what a template needs as the candidate of one comparison: its

@@ -148,18 +148,26 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.dump {
         let written = scomm_fingerprint::dump::write_stages(&stages, dir)
             .with_context(|| format!("writing stage pictures to {}", dir.display()))?;
-        let note = format!(
-            "wrote {} stage pictures to {}",
-            written.len(),
-            dir.display()
+        note(
+            args.json,
+            &format!(
+                "wrote {} stage pictures to {}",
+                written.len(),
+                dir.display()
+            ),
         );
-        if args.json {
-            eprintln!("{note}");
-        } else {
-            println!("{note}");
-        }
     }
     Ok(())
+}
+
+/// A file written, said on standard output, or on standard error when
+/// standard output carries one JSON object.
+fn note(json: bool, text: &str) {
+    if json {
+        eprintln!("{text}");
+    } else {
+        println!("{text}");
+    }
 }
 
 fn kind_name(kind: MinutiaKind) -> &'static str {
@@ -263,12 +271,10 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
             out,
         )
         .with_context(|| format!("writing the pairing picture {}", out.display()))?;
-        let note = format!("wrote the pairing picture to {}", out.display());
-        if args.json {
-            eprintln!("{note}");
-        } else {
-            println!("{note}");
-        }
+        note(
+            args.json,
+            &format!("wrote the pairing picture to {}", out.display()),
+        );
     }
     Ok(())
 }
@@ -288,17 +294,12 @@ fn fmr_line(estimate: calibration::FmrEstimate) -> String {
     } else {
         format!("{percent:.4} %")
     };
-    match estimate.bound {
-        calibration::FmrBound::Interpolated => {
-            format!("a threshold at this score allows FMR {rate} (calibration table)")
-        }
-        calibration::FmrBound::AtLeast => {
-            format!("a threshold at this score allows FMR {rate} or more (calibration table)")
-        }
-        calibration::FmrBound::AtMost => format!(
-            "a threshold at this score allows FMR {rate} or less (the calibration table's end)"
-        ),
-    }
+    let bound = match estimate.bound {
+        calibration::FmrBound::Interpolated => "(calibration table)",
+        calibration::FmrBound::AtLeast => "or more (calibration table)",
+        calibration::FmrBound::AtMost => "or less (the calibration table's end)",
+    };
+    format!("a threshold at this score allows FMR {rate} {bound}")
 }
 
 #[derive(clap::Args)]
