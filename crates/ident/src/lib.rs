@@ -75,6 +75,7 @@ pub mod store;
 pub mod synthetic;
 pub mod triplets;
 mod vote;
+mod vote_norm;
 
 pub use error::IdentError;
 pub use gallery::{
