@@ -87,8 +87,24 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_message(&err));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes as one line. Many errors already say their
+/// cause in their own message (`loading X: {source}`) and also report it
+/// as their source, and some causes repeat theirs again (rusqlite's), so a
+/// cause is added only when the line does not already say it.
+fn error_message(err: &anyhow::Error) -> String {
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
 }
