@@ -1,5 +1,6 @@
 //! `scomm fp extract`, `fp compare` and `eval fvc` with both extraction
-//! profiles, on generated fingers (no shared data needed).
+//! profiles, and on headerless images, on generated fingers (no shared
+//! data needed).
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -23,12 +24,17 @@ fn text(bytes: &[u8]) -> String {
 /// two ridge flows.
 const FINGERS: [(u32, f32); 3] = [(0, 0.2), (3, 0.2), (0, 1.4)];
 
-/// Impression `impression` of generated finger `finger`, as a PNG file.
-fn finger_png(dir: &Path, name: &str, finger: usize, impression: u32) -> String {
+/// Impression `impression` of generated finger `finger`.
+fn impression_of(finger: usize, impression: u32) -> Pattern {
     let turn = 0.12 * impression as f32;
     let shift = (6.0 * impression as f32, -4.0 * impression as f32);
     let (seed, wave) = FINGERS[finger];
-    let p = Pattern::planted(seed, wave, turn, shift);
+    Pattern::planted(seed, wave, turn, shift)
+}
+
+/// Impression `impression` of generated finger `finger`, as a PNG file.
+fn finger_png(dir: &Path, name: &str, finger: usize, impression: u32) -> String {
+    let p = impression_of(finger, impression);
     let image = GrayImage {
         width: p.width as u32,
         height: p.height as u32,
@@ -265,4 +271,73 @@ fn json_output_says_what_the_table_says() {
         let bound = stranger["fmr_bound"].as_str().unwrap();
         assert!(["interpolated", "at_least"].contains(&bound), "{stranger}");
     }
+}
+
+/// A generated finger as a headerless 8-bit file, and its `WIDTHxHEIGHT`.
+fn finger_raw(dir: &Path, name: &str, finger: usize, impression: u32) -> (String, String) {
+    let p = impression_of(finger, impression);
+    let path = dir.join(name);
+    std::fs::write(&path, p.render()).expect("raw written");
+    (
+        path.display().to_string(),
+        format!("{}x{}", p.width, p.height),
+    )
+}
+
+#[test]
+fn a_headerless_image_is_read_at_the_size_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let (png_a, png_b, _) = probe_mate_stranger(dir.path());
+    let (raw_a, size) = finger_raw(dir.path(), "a.raw", 0, 0);
+    let (raw_b, _) = finger_raw(dir.path(), "b.raw", 0, 2);
+    // The same pixels give the same minutiae and the same score.
+    let minutiae = |args: &[&str]| {
+        let o = scomm(args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["minutiae"].clone()
+    };
+    let from_png = minutiae(&["fp", "extract", &png_a, "--json"]);
+    let from_raw = minutiae(&["fp", "extract", &raw_a, "--raw", &size, "--json"]);
+    assert!(!from_png.as_array().unwrap().is_empty());
+    assert_eq!(from_raw, from_png);
+    let score = |args: &[&str]| {
+        let o = scomm(args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        score(&["fp", "compare", &raw_a, &raw_b, "--raw", &size]),
+        score(&["fp", "compare", &png_a, &png_b])
+    );
+    // Without its size the file is refused, and the error says how to give it.
+    let o = scomm(&["fp", "extract", &raw_a]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("--raw WIDTHxHEIGHT"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A size the file does not fill is refused with both byte counts.
+    let (w, h) = size.split_once('x').unwrap();
+    let taller = format!("{w}x{}", h.parse::<u32>().unwrap() + 1);
+    let o = scomm(&["fp", "extract", &raw_a, "--raw", &taller]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("needs") && err.contains("bytes but has"),
+        "{err}"
+    );
+    // A size that is not one is refused by clap, naming the form.
+    let o = scomm(&["fp", "extract", &raw_a, "--raw", "416"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("WIDTHxHEIGHT"),
+        "{}",
+        text(&o.stderr)
+    );
 }

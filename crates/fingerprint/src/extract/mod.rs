@@ -141,7 +141,31 @@ pub fn extract_stages_file_with(
     profile: Profile,
 ) -> Result<Stages, FileError> {
     let path = path.as_ref();
-    let image = crate::image_io::load_image(path).map_err(|error| FileError::Load {
+    stages_of_loaded(path, crate::image_io::load_image(path), dpi, profile)
+}
+
+/// [`extract_stages_with`] of a headerless 8-bit grey file of `width` x
+/// `height` pixels (0 = black) scanned at `dpi`.
+pub fn extract_stages_raw_file_with(
+    path: impl AsRef<std::path::Path>,
+    width: u32,
+    height: u32,
+    dpi: f64,
+    profile: Profile,
+) -> Result<Stages, FileError> {
+    let path = path.as_ref();
+    let image = crate::image_io::load_raw(path, width, height);
+    stages_of_loaded(path, image, dpi, profile)
+}
+
+/// The stages of an image loaded from `path`, its errors naming the file.
+fn stages_of_loaded(
+    path: &std::path::Path,
+    image: Result<crate::image_io::GrayImage, crate::image_io::ImageError>,
+    dpi: f64,
+    profile: Profile,
+) -> Result<Stages, FileError> {
+    let image = image.map_err(|error| FileError::Load {
         path: path.to_path_buf(),
         error,
     })?;

@@ -18,13 +18,39 @@ pub enum FpCommand {
     Compare(CompareArgs),
 }
 
+/// The size of a headerless 8-bit grey image, `WIDTHxHEIGHT` on the command line.
+#[derive(Clone, Copy, Debug)]
+pub struct RawSize {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl std::str::FromStr for RawSize {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("{s:?} is not a size: give WIDTHxHEIGHT in pixels, as 416x560");
+        let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
+        let side = |v: &str| v.trim().parse::<u32>().ok().filter(|&n| n > 0);
+        match (side(w), side(h)) {
+            (Some(width), Some(height)) => Ok(RawSize { width, height }),
+            _ => Err(bad()),
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct ExtractArgs {
-    /// Image file (PNG, BMP, TIFF, PGM).
+    /// Image file: PNG, BMP, TIFF, PGM or WSQ (told by content), or
+    /// headerless 8-bit grey with --raw.
     pub image: PathBuf,
     /// Scan resolution of the image.
     #[arg(long, default_value_t = 500.0)]
     pub dpi: f64,
+    /// The image is headerless 8-bit grey (0 = black), WIDTHxHEIGHT pixels,
+    /// row by row.
+    #[arg(long, value_name = "WIDTHxHEIGHT")]
+    pub raw: Option<RawSize>,
     /// Write a PNG of every extraction stage into this folder.
     #[arg(long)]
     pub dump: Option<PathBuf>,
@@ -46,12 +72,17 @@ pub struct ExtractArgs {
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
-    /// Image, or template (native, ISO 19794-2, ANSI 378; told by content).
+    /// Image (as for `fp extract`), or template (native, ISO 19794-2, ANSI
+    /// 378; told by content).
     pub a: PathBuf,
     pub b: PathBuf,
     /// Scan resolution of the images (templates carry their own).
     #[arg(long, default_value_t = 500.0)]
     pub dpi: f64,
+    /// The images are headerless 8-bit grey (0 = black) of WIDTHxHEIGHT
+    /// pixels; a template file is still told by its content.
+    #[arg(long, value_name = "WIDTHxHEIGHT")]
+    pub raw: Option<RawSize>,
     /// Draw the pairing behind the score into this PNG (both fingers side
     /// by side, paired minutiae joined).
     #[arg(long)]
@@ -76,14 +107,33 @@ pub fn run(command: FpCommand) -> anyhow::Result<()> {
     }
 }
 
+/// The extraction stages of an image file, or of a raw one of the size given.
 pub fn load_and_extract(
     path: &Path,
+    raw: Option<RawSize>,
     dpi: f64,
     profile: Profile,
 ) -> anyhow::Result<scomm_fingerprint::extract::Stages> {
-    Ok(scomm_fingerprint::extract::extract_stages_file_with(
-        path, dpi, profile,
-    )?)
+    use scomm_fingerprint::extract::{
+        extract_stages_file_with, extract_stages_raw_file_with, FileError,
+    };
+    use scomm_fingerprint::image_io::ImageError;
+    match raw {
+        Some(r) => Ok(extract_stages_raw_file_with(
+            path, r.width, r.height, dpi, profile,
+        )?),
+        None => match extract_stages_file_with(path, dpi, profile) {
+            Err(
+                e @ FileError::Load {
+                    error: ImageError::UnknownFormat { .. },
+                    ..
+                },
+            ) => Err(anyhow::anyhow!(
+                "{e} (for a headerless image give its size: --raw WIDTHxHEIGHT)"
+            )),
+            other => Ok(other?),
+        },
+    }
 }
 
 fn extract(args: ExtractArgs) -> anyhow::Result<()> {
@@ -93,7 +143,7 @@ fn extract(args: ExtractArgs) -> anyhow::Result<()> {
             args.format
         )
     })?;
-    let stages = load_and_extract(&args.image, args.dpi, args.profile)?;
+    let stages = load_and_extract(&args.image, args.raw, args.dpi, args.profile)?;
     if let Some(out) = &args.out {
         scomm_fingerprint::formats::save_template(&stages.template, format, out)?;
         eprintln!("wrote template to {}", out.display());
@@ -182,6 +232,7 @@ fn kind_name(kind: MinutiaKind) -> &'static str {
 /// extracted (the 500 ppi image is kept for pictures).
 pub fn template_of(
     path: &Path,
+    raw: Option<RawSize>,
     dpi: f64,
     profile: Profile,
 ) -> anyhow::Result<(Template, Option<Grid<u8>>)> {
@@ -191,13 +242,13 @@ pub fn template_of(
             .with_context(|| format!("decoding template {}", path.display()))?;
         return Ok((template, None));
     }
-    let stages = load_and_extract(path, dpi, profile)?;
+    let stages = load_and_extract(path, raw, dpi, profile)?;
     Ok((stages.template, Some(stages.image)))
 }
 
 fn compare(args: CompareArgs) -> anyhow::Result<()> {
-    let (a, image_a) = template_of(&args.a, args.dpi, args.profile)?;
-    let (b, image_b) = template_of(&args.b, args.dpi, args.profile)?;
+    let (a, image_a) = template_of(&args.a, args.raw, args.dpi, args.profile)?;
+    let (b, image_b) = template_of(&args.b, args.raw, args.dpi, args.profile)?;
     // A template file says which profile made it; scores of two profiles
     // mixed have no calibration.
     anyhow::ensure!(

@@ -265,8 +265,13 @@ fn gather(f: &Fingers) -> anyhow::Result<Vec<(FingerPosition, Template)>> {
             bail!("{arg:?} is not POSITION=FILE (for example 2=right_index.png)");
         };
         let position = parse_position(position)?;
-        let template =
-            super::fp::template_of(Path::new(file), f.dpi, scomm_fingerprint::Profile::Fast)?.0;
+        let template = super::fp::template_of(
+            Path::new(file),
+            None,
+            f.dpi,
+            scomm_fingerprint::Profile::Fast,
+        )?
+        .0;
         // The gallery's filter and fusion tables are measured on fast
         // templates; an accurate one (twice the minutiae, higher chance
         // scores) would be misread.
