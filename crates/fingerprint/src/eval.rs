@@ -21,7 +21,9 @@ pub const FVC2002_B: [(&str, f64); 4] = [
     ("DB4_B", 500.0),
 ];
 
-const IMAGE_EXTENSIONS: [&str; 7] = ["tif", "tiff", "png", "bmp", "pgm", "wsq", "raw"];
+/// Images `eval` finds in a folder: formats told by their content. A
+/// headerless `.raw` image needs a size, which a folder does not give.
+const IMAGE_EXTENSIONS: [&str; 6] = ["tif", "tiff", "png", "bmp", "pgm", "wsq"];
 
 /// Parse `FFF_I.ext` (FVC) or `PPP_F_I.ext` (person, finger, impression).
 pub fn parse_name(path: &Path) -> Option<(String, u32)> {
@@ -279,7 +281,10 @@ mod tests {
             parse_name(Path::new("012_4_2.png")),
             Some(("012_4".into(), 2))
         );
+        assert_eq!(parse_name(Path::new("101_3.WSQ")), Some(("101".into(), 3)));
         assert_eq!(parse_name(Path::new("101_3.txt")), None);
+        // A headerless image has no size to be read at.
+        assert_eq!(parse_name(Path::new("101_3.raw")), None);
         assert_eq!(parse_name(Path::new("a_3.tif")), None);
         assert_eq!(parse_name(Path::new("1_2_3_4.tif")), None);
     }
@@ -373,7 +378,7 @@ pub enum EvalError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}: no images named FFF_I.ext or PPP_F_I.ext (tif, png, bmp, pgm)")]
+    #[error("{0}: no images named FFF_I.ext or PPP_F_I.ext (ext: tif, tiff, png, bmp, pgm or wsq; headerless .raw images carry no size: convert them to PGM)")]
     NoImages(PathBuf),
     #[error("{0}: needs at least two fingers with two impressions each")]
     TooFew(PathBuf),
