@@ -1,5 +1,5 @@
 //! An error is printed as one line that names what is wrong once, with
-//! each cause the line does not already give.
+//! each cause the line does not already give, and only hints the command can act on.
 
 use std::process::Command;
 
@@ -46,4 +46,42 @@ fn an_unreadable_image_in_an_evaluation_folder_is_named_once() {
     let err = scomm_error(&["eval", "fvc", dir.path().to_str().unwrap()]);
     assert!(err.contains("_1.tif") || err.contains("_2.tif"), "{err}");
     assert_eq!(err.matches("truncated").count(), 1, "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_a_png_is_named_by_wsq_encode() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("finger.png");
+    std::fs::write(&input, b"GIF89a, not a PNG at all").unwrap();
+    let out = dir.path().join("finger.wsq");
+    let err = scomm_error(&[
+        "wsq",
+        "encode",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("finger.png") && err.contains("PNG"), "{err}");
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn only_commands_that_take_raw_images_suggest_giving_a_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("finger.img");
+    std::fs::write(&image, [0x5au8; 4096]).unwrap();
+    let image = image.to_str().unwrap();
+    let err = scomm_error(&["fp", "extract", image]);
+    assert!(err.contains("unrecognised image format"), "{err}");
+    assert!(err.contains("--raw WIDTHxHEIGHT"), "{err}");
+    let gallery = dir.path().join("g.gallery");
+    let err = scomm_error(&[
+        "ident",
+        "enrol",
+        gallery.to_str().unwrap(),
+        "--subject",
+        "1",
+        &format!("2={image}"),
+    ]);
+    assert!(err.contains("unrecognised image format"), "{err}");
+    assert!(!err.contains("--raw"), "ident enrol takes no --raw: {err}");
 }

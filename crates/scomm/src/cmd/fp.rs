@@ -102,8 +102,8 @@ pub struct CompareArgs {
 
 pub fn run(command: FpCommand) -> anyhow::Result<()> {
     match command {
-        FpCommand::Extract(args) => extract(args),
-        FpCommand::Compare(args) => compare(args),
+        FpCommand::Extract(args) => extract(args).map_err(with_raw_hint),
+        FpCommand::Compare(args) => compare(args).map_err(with_raw_hint),
     }
 }
 
@@ -114,25 +114,26 @@ pub fn load_and_extract(
     dpi: f64,
     profile: Profile,
 ) -> anyhow::Result<scomm_fingerprint::extract::Stages> {
-    use scomm_fingerprint::extract::{
-        extract_stages_file_with, extract_stages_raw_file_with, FileError,
-    };
+    use scomm_fingerprint::extract::{extract_stages_file_with, extract_stages_raw_file_with};
+    Ok(match raw {
+        Some(r) => extract_stages_raw_file_with(path, r.width, r.height, dpi, profile)?,
+        None => extract_stages_file_with(path, dpi, profile)?,
+    })
+}
+
+/// An image file of no known format may be headerless: say how `fp`
+/// commands take one.
+fn with_raw_hint(err: anyhow::Error) -> anyhow::Error {
+    use scomm_fingerprint::extract::FileError;
     use scomm_fingerprint::image_io::ImageError;
-    match raw {
-        Some(r) => Ok(extract_stages_raw_file_with(
-            path, r.width, r.height, dpi, profile,
-        )?),
-        None => match extract_stages_file_with(path, dpi, profile) {
-            Err(
-                e @ FileError::Load {
-                    error: ImageError::UnknownFormat { .. },
-                    ..
-                },
-            ) => Err(anyhow::anyhow!(
-                "{e} (for a headerless image give its size: --raw WIDTHxHEIGHT)"
-            )),
-            other => Ok(other?),
-        },
+    match err.downcast_ref::<FileError>() {
+        Some(
+            e @ FileError::Load {
+                error: ImageError::UnknownFormat { .. },
+                ..
+            },
+        ) => anyhow::anyhow!("{e} (for a headerless image give its size: --raw WIDTHxHEIGHT)"),
+        _ => err,
     }
 }
 

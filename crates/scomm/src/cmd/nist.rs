@@ -286,9 +286,11 @@ pub fn read_png(path: &Path) -> anyhow::Result<GreyImage> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
     decoder.set_transformations(png::Transformations::EXPAND);
-    let mut reader = decoder.read_info()?;
-    let mut buf = vec![0; reader.output_buffer_size().context("PNG too large")?];
-    let info = reader.next_frame(&mut buf)?;
+    let what = || format!("reading {} as PNG", path.display());
+    let mut reader = decoder.read_info().with_context(what)?;
+    let size = reader.output_buffer_size();
+    let mut buf = vec![0; size.with_context(|| format!("{}: too large", what()))?];
+    let info = reader.next_frame(&mut buf).with_context(what)?;
     buf.truncate(info.buffer_size());
     if info.bit_depth != png::BitDepth::Eight {
         bail!(
