@@ -417,6 +417,21 @@ impl Scenario {
                 format!("scenario.days = {} must be 1 to 3660", sc.scenario.days),
             ));
         }
+        if !(sc.scenario.scale.is_finite() && sc.scenario.scale > 0.0) {
+            return Err(err(
+                find("scale = "),
+                format!(
+                    "scenario.scale = {}: one synthetic person stands for a positive number of people",
+                    sc.scenario.scale
+                ),
+            ));
+        }
+        if sc.population.people_per_county == 0 {
+            return Err(err(
+                find("people_per_county"),
+                "population.people_per_county = 0: a county needs people to arrest".into(),
+            ));
+        }
         if sc.county.is_empty() {
             return Err(err(
                 0,
@@ -431,6 +446,15 @@ impl Scenario {
                 return Err(err(
                     line,
                     format!("county[{i}]: ORI {} already used on line {prev}", j.ori),
+                ));
+            }
+            if j.people == Some(0) {
+                return Err(err(
+                    line,
+                    format!(
+                        "county[{i}] ({}): people = 0: a county needs people to arrest",
+                        j.ori
+                    ),
                 ));
             }
             if !(0.0..=1.0).contains(&j.overhold_share) {

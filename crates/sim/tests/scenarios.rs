@@ -95,6 +95,11 @@ fn errors_name_file_line_and_field() {
         )),
         "{e}"
     );
+    let e = err(&small().replacen("ori = \"CA0190000\"", "ori = \"CA0190000\"\npeople = 0", 1));
+    assert!(
+        e.contains("county[1] (CA0190000): people = 0: a county needs people"),
+        "{e}"
+    );
     check(
         "ori = \"CA0190000\"",
         "ori = \"CA01\"",
@@ -118,6 +123,18 @@ fn errors_name_file_line_and_field() {
         "false_match_rate = 1.5",
         "false_match_rate",
         &["identification.false_match_rate = 1.5"],
+    );
+    check(
+        "scale = 1.0",
+        "scale = 0.0",
+        "scale = ",
+        &["scenario.scale = 0", "positive"],
+    );
+    check(
+        "people_per_county = 3000",
+        "people_per_county = 0",
+        "people_per_county",
+        &["people_per_county = 0", "needs people"],
     );
     check(
         "fingers = 4",
