@@ -66,7 +66,8 @@ pub struct TrailArgs {
     /// SQLite database written by `scomm simulate`.
     #[arg(long)]
     pub db: PathBuf,
-    /// Booking number (as in the audit log: B000000042 or 42).
+    /// Booking number, as the audit log and reports print it (B001000042) or
+    /// without its letter and zeros (1000042).
     #[arg(long)]
     pub booking: String,
     /// Also write the booking's ANSI/NIST-ITL transactions (submission received, responses sent) into this folder.
