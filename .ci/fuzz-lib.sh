@@ -1,6 +1,11 @@
-# Sourced by the fuzzing scripts in conformance.d: replay a target's corpus, then fuzz it.
+# Sourced by the fuzzing scripts in conformance.d: installs cargo-fuzz when it is missing, and
+# defines fuzz_target, which replays a target's corpus, then fuzzes it.
 # Usage (from fuzz/): fuzz_target TARGET SECONDS MAX_LEN
 # libFuzzer exits non-zero on any panic, timeout or single allocation over 512 MB: so does this.
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+
 fuzz_target() {
   local target=$1 seconds=$2 max_len=$3
   echo "--- $target: replay corpus"

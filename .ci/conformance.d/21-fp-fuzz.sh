@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET="${FP_FUZZ_SECONDS:-30}"
 
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
-fi
+source .ci/fuzz-lib.sh
 
 templates=fuzz/corpus/fp_template_parse
 images=fuzz/corpus/fp_image_decode
@@ -86,7 +84,6 @@ ridges = bytes(int(128 + 100 * math.sin(2 * math.pi * (x + 0.004 * (y - 60) ** 2
 open(f'{d}/ridges.pgm', 'wb').write(b'P5 120 120 255\n' + ridges)
 PY
 
-source .ci/fuzz-lib.sh
 cd fuzz
 for target in fp_template_parse fp_image_decode; do
   fuzz_target "$target" "$SECONDS_PER_TARGET" 65536

@@ -7,9 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET="${NIST_FUZZ_SECONDS:-60}"
 
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
-fi
+source .ci/fuzz-lib.sh
 
 mkdir -p fuzz/corpus/an2k_parse fuzz/corpus/wsq_decode
 find ../shared/data/ansi-nist -type f \( -name '*.an2' -o -name '*.an2k' -o -name '*.eft' \) \
@@ -34,7 +32,6 @@ for p in "$seeds"/*.png; do
   cargo run --release --quiet -- wsq encode "$p" "fuzz/corpus/wsq_decode/$(basename "$p" .png).wsq" >/dev/null
 done
 
-source .ci/fuzz-lib.sh
 cd fuzz
 for target in an2k_parse wsq_decode; do
   fuzz_target "$target" "$SECONDS_PER_TARGET" 65536

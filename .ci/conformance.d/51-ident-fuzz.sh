@@ -8,9 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET="${IDENT_FUZZ_SECONDS:-30}"
 
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
-fi
+source .ci/fuzz-lib.sh
 
 corpus=fuzz/corpus/ident_gallery_load
 mkdir -p "$corpus"
@@ -19,6 +17,5 @@ for fingers in 40 10; do
     --file "$corpus/seed-$fingers.scg" > /dev/null
 done
 
-source .ci/fuzz-lib.sh
 cd fuzz
 fuzz_target ident_gallery_load "$SECONDS_PER_TARGET" 200000

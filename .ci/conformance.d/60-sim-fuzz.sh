@@ -7,14 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET="${SIM_FUZZ_SECONDS:-30}"
 
-if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
-fi
+source .ci/fuzz-lib.sh
 
 corpus=fuzz/corpus/sim_scenario_parse
 mkdir -p "$corpus"
 cp -f scenarios/*.toml "$corpus/"
 
-source .ci/fuzz-lib.sh
 cd fuzz
 fuzz_target sim_scenario_parse "$SECONDS_PER_TARGET" 65536
