@@ -303,11 +303,13 @@ pub fn load_image_500ppi(path: impl AsRef<Path>, dpi: f32) -> Result<GrayImage, 
 
 /// Wraps headerless 8-bit grey bytes of a caller-given size.
 pub fn decode_raw(bytes: &[u8], width: u32, height: u32) -> Result<GrayImage, ImageError> {
+    check_dimensions(ImageFormat::Raw, width, height)?;
     GrayImage::new(width, height, bytes.to_vec())
 }
 
 /// Reads a headerless 8-bit grey file of a caller-given size.
 pub fn load_raw(path: impl AsRef<Path>, width: u32, height: u32) -> Result<GrayImage, ImageError> {
+    // The size is checked before the file is read.
     check_dimensions(ImageFormat::Raw, width, height)?;
     decode_raw(&read_file(path.as_ref())?, width, height)
 }

@@ -158,6 +158,24 @@ pub fn extract_stages_raw_file_with(
     stages_of_loaded(path, image, dpi, profile)
 }
 
+/// [`extract_stages_with`] of an image file's contents, already read: any
+/// format `image_io` reads, or with `raw` = (width, height) headerless 8-bit
+/// grey (0 = black). Errors name `path`, as if the file had been loaded
+/// here; for a caller that has read the file to tell what it holds.
+pub fn extract_stages_bytes_with(
+    path: impl AsRef<std::path::Path>,
+    bytes: &[u8],
+    raw: Option<(u32, u32)>,
+    dpi: f64,
+    profile: Profile,
+) -> Result<Stages, FileError> {
+    let image = match raw {
+        Some((width, height)) => crate::image_io::decode_raw(bytes, width, height),
+        None => crate::image_io::decode_image(bytes),
+    };
+    stages_of_loaded(path.as_ref(), image, dpi, profile)
+}
+
 /// The stages of an image loaded from `path`, its errors naming the file.
 fn stages_of_loaded(
     path: &std::path::Path,

@@ -388,3 +388,29 @@ fn extracting_a_file_names_it_in_every_error_and_matches_the_pixels() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn extracting_bytes_read_already_is_extracting_the_file() {
+    let pattern = Pattern::straight(320, 360, 9.0, 0.3);
+    let pixels = pattern.render();
+    let image = crate::image_io::GrayImage::new(320, 360, pixels.clone()).unwrap();
+    let png = crate::image_io::encode_png(&image).unwrap();
+    let from_pixels = extract(&pixels, 320, 360, 500.0).unwrap();
+    let named = std::path::Path::new("scan/print.png");
+    let stages = extract_stages_bytes_with(named, &png, None, 500.0, Profile::Fast).unwrap();
+    assert_eq!(stages.template, from_pixels);
+    let stages =
+        extract_stages_bytes_with(named, &pixels, Some((320, 360)), 500.0, Profile::Fast).unwrap();
+    assert_eq!(stages.template, from_pixels);
+    // Errors name the path given, as a file's would.
+    let e = extract_stages_bytes_with(named, &png[..100], None, 500.0, Profile::Fast)
+        .err()
+        .unwrap();
+    assert!(matches!(e, FileError::Load { .. }), "{e:?}");
+    assert!(e.to_string().contains("scan/print.png"), "{e}");
+    let e = extract_stages_bytes_with(named, &pixels, Some((0, 360)), 500.0, Profile::Fast)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("scan/print.png"), "{e}");
+    assert!(e.to_string().contains("zero dimension (0x360)"), "{e}");
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 use scomm_fingerprint::extract::grid::Grid;
-use scomm_fingerprint::extract::Profile;
+use scomm_fingerprint::extract::{extract_stages_bytes_with, Profile};
 use scomm_fingerprint::formats::{decode_template, detect_template_format, TemplateFormat};
 use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
 use scomm_fingerprint::{MinutiaKind, Template};
@@ -243,7 +243,9 @@ pub fn template_of(
             .with_context(|| format!("decoding template {}", path.display()))?;
         return Ok((template, None));
     }
-    let stages = load_and_extract(path, raw, dpi, profile)?;
+    // Read once: the bytes that were not a template are the image.
+    let raw = raw.map(|r| (r.width, r.height));
+    let stages = extract_stages_bytes_with(path, &bytes, raw, dpi, profile)?;
     Ok((stages.template, Some(stages.image)))
 }
 
