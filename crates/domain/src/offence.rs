@@ -94,12 +94,20 @@ pub struct Catalogue {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
+    // The parser's error is part of the text, not the source: a caller that
+    // prints the chain says it once.
     #[error("offence catalogue: {0}")]
-    Parse(#[from] toml::de::Error),
+    Parse(toml::de::Error),
     #[error("offence catalogue: NCIC code {code:?} of kind {kind:?} must be four digits")]
     Code { code: String, kind: String },
     #[error("offence catalogue: kind {0:?} appears twice")]
     Duplicate(String),
+}
+
+impl From<toml::de::Error> for CatalogueError {
+    fn from(error: toml::de::Error) -> Self {
+        CatalogueError::Parse(error)
+    }
 }
 
 impl Catalogue {
@@ -297,7 +305,10 @@ mod tests {
             "{err}"
         );
         let unknown = "[[offence]]\ncode = \"1234\"\nkind = \"x\"\ndescription = \"d\"\nfelony = false\nmax_sentence_days = 1\nflags = [\"nope\"]\n";
-        let err = Catalogue::parse(unknown).err().unwrap().to_string();
+        let err = Catalogue::parse(unknown).err().unwrap();
+        // The parser's reason is in the text, and said only there.
+        assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("nope") && err.contains("line 7"), "{err}");
     }
 }

@@ -338,6 +338,33 @@ mod tests {
         assert!(t > 2.0 && t < 2.001);
         assert!(det_svg(&[("x".into(), genuine.to_vec(), impostor.to_vec())]).contains("polyline"));
     }
+
+    #[test]
+    fn errors_name_the_folder_or_image_and_say_their_cause_once() {
+        use crate::extract::Profile;
+        let dir = std::env::temp_dir().join(format!("scomm-eval-errors-{}", std::process::id()));
+        let missing = dir.join("DB9_B");
+        let err = evaluate_folder(&missing, 500.0, Profile::Fast, &Quiet)
+            .err()
+            .unwrap();
+        assert!(matches!(err, EvalError::Folder { .. }), "{err:?}");
+        assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+        assert!(err.to_string().contains("DB9_B"), "{err}");
+        // Two fingers of two impressions, one of them not an image.
+        std::fs::create_dir_all(&dir).unwrap();
+        let print = crate::image_io::GrayImage::new(64, 64, vec![128; 64 * 64]).unwrap();
+        for name in ["101_1", "101_2", "102_1"] {
+            crate::image_io::save_png(&print, dir.join(format!("{name}.png"))).unwrap();
+        }
+        std::fs::write(dir.join("102_2.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        let err = evaluate_folder(&dir, 500.0, Profile::Fast, &Quiet)
+            .err()
+            .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(".png:"), "{text}");
+    }
 }
 
 /// Scores and speeds of one folder under the FVC protocol.
@@ -383,26 +410,28 @@ impl Progress for Quiet {
     fn finish(&self) {}
 }
 
+// Each cause is part of the text and not the error's source, as in
+// `extract::FileError`: a caller that prints the chain says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    #[error("reading folder {path}: {source}")]
+    #[error("reading folder {path}: {error}")]
     Folder {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{0}: no images named FFF_I.ext or PPP_F_I.ext (ext: tif, tiff, png, bmp, pgm or wsq; headerless .raw images carry no size: convert them to PGM)")]
     NoImages(PathBuf),
     #[error("{0}: needs at least two fingers with two impressions each")]
     TooFew(PathBuf),
-    #[error("loading {path}: {source}")]
+    #[error("loading {path}: {error}")]
     Load {
         path: PathBuf,
-        source: crate::image_io::ImageError,
+        error: crate::image_io::ImageError,
     },
-    #[error("extracting {path}: {source}")]
+    #[error("extracting {path}: {error}")]
     Extract {
         path: PathBuf,
-        source: crate::extract::ExtractError,
+        error: crate::extract::ExtractError,
     },
 }
 
@@ -425,9 +454,9 @@ pub fn extract_folder(
     dpi: f64,
 ) -> Result<(Vec<Sample>, Vec<crate::Template>), EvalError> {
     use rayon::prelude::*;
-    let samples = discover(dir).map_err(|source| EvalError::Folder {
+    let samples = discover(dir).map_err(|error| EvalError::Folder {
         path: dir.to_path_buf(),
-        source,
+        error,
     })?;
     let templates = samples
         .par_iter()
@@ -437,9 +466,9 @@ pub fn extract_folder(
 }
 
 fn load_sample(s: &Sample) -> Result<crate::image_io::GrayImage, EvalError> {
-    crate::image_io::load_image(&s.path).map_err(|source| EvalError::Load {
+    crate::image_io::load_image(&s.path).map_err(|error| EvalError::Load {
         path: s.path.clone(),
-        source,
+        error,
     })
 }
 
@@ -456,9 +485,9 @@ fn extract_image(
         dpi,
         profile,
     )
-    .map_err(|source| EvalError::Extract {
+    .map_err(|error| EvalError::Extract {
         path: s.path.clone(),
-        source,
+        error,
     })
 }
 
@@ -475,9 +504,9 @@ pub fn evaluate_folder(
 
     use crate::matcher::{Matcher, PreparedTemplate};
 
-    let samples = discover(dir).map_err(|source| EvalError::Folder {
+    let samples = discover(dir).map_err(|error| EvalError::Folder {
         path: dir.to_path_buf(),
-        source,
+        error,
     })?;
     if samples.is_empty() {
         return Err(EvalError::NoImages(dir.to_path_buf()));

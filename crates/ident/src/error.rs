@@ -17,12 +17,12 @@ pub enum IdentError {
         position: u8,
         profile: scomm_fingerprint::Profile,
     },
-    // The cause is the error's source, not part of its text (callers that
-    // print the chain would show it twice).
-    #[error("gallery file {path}")]
+    // The cause is part of the text, not the error's source (callers that
+    // print the chain would show it twice), as in the fingerprint crate.
+    #[error("gallery file {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("gallery file is corrupt: {0}")]
     Corrupt(String),

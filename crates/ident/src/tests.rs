@@ -226,10 +226,14 @@ fn save_and_load_through_a_file() {
     g.save(&path).unwrap();
     let back = Gallery::load(&path).unwrap();
     assert_eq!(back.to_bytes(), g.to_bytes());
-    assert!(matches!(
-        Gallery::load(&dir.path().join("missing")),
-        Err(IdentError::Io { .. })
-    ));
+    let missing = Gallery::load(&dir.path().join("missing")).err().unwrap();
+    assert!(matches!(missing, IdentError::Io { .. }), "{missing:?}");
+    // The system's reason is in the text, and said only there.
+    assert!(std::error::Error::source(&missing).is_none(), "{missing:?}");
+    assert!(
+        missing.to_string().contains("missing: No such file"),
+        "{missing}"
+    );
     // Loading reads the file by sections; a damaged file is still named.
     let good = g.to_bytes();
     let load_of = |bytes: &[u8]| {

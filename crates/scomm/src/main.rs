@@ -93,10 +93,11 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// The error and its causes as one line. Many errors already say their
-/// cause in their own message (`loading X: {source}`) and also report it
-/// as their source, and some causes repeat theirs again (rusqlite's), so a
-/// cause is added only when the line does not already say it.
+/// The error and its causes as one line. The workspace's own errors say
+/// their cause in their message (`loading X: {error}`) and do not chain it,
+/// but a context added here chains the error it wraps, and third-party
+/// errors may say their source twice too (rusqlite's), so a cause is added
+/// only when the line does not already say it.
 fn error_message(err: &anyhow::Error) -> String {
     let mut line = err.to_string();
     for cause in err.chain().skip(1) {

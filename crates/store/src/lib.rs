@@ -17,25 +17,43 @@ mod schema;
 
 use raw::{RawStatement, Value};
 
+// Each cause is part of the text and not the error's source: a caller that
+// prints the chain says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {}", sqlite_reason(error))]
     Open {
         path: String,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
-    #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
-    #[error("database row {table}/{key}: stored record does not decode: {source}")]
+    #[error("database: {}", sqlite_reason(.0))]
+    Sql(rusqlite::Error),
+    #[error("database row {table}/{key}: stored record does not decode: {error}")]
     Decode {
         table: &'static str,
         key: String,
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     #[error("database: {0}")]
     Corrupt(String),
     #[error("database schema version {found} is newer than this program knows ({known}); use a newer scomm")]
     TooNew { found: i64, known: i64 },
+}
+
+/// SQLite's message and, where it does not say it, the cause rusqlite
+/// chains to it (SQLite's result code, "Error code 26: ...").
+fn sqlite_reason(error: &rusqlite::Error) -> String {
+    let text = error.to_string();
+    match std::error::Error::source(error).map(|cause| cause.to_string()) {
+        Some(cause) if !text.contains(&cause) => format!("{text}: {cause}"),
+        _ => text,
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Sql(error)
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -73,10 +91,10 @@ fn json<T: Serialize>(v: &T) -> String {
 }
 
 fn decode<T: DeserializeOwned>(table: &'static str, key: impl ToString, body: &str) -> Result<T> {
-    serde_json::from_str(body).map_err(|source| StoreError::Decode {
+    serde_json::from_str(body).map_err(|error| StoreError::Decode {
         table,
         key: key.to_string(),
-        source,
+        error,
     })
 }
 
@@ -102,9 +120,9 @@ impl Store {
     /// Open (creating if needed) and migrate to the current schema.
     pub fn open(path: &Path) -> Result<Store> {
         configure_sqlite();
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let conn = Connection::open(path).map_err(|error| StoreError::Open {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         Self::setup(conn, Some(path.to_path_buf()))
     }
@@ -116,6 +134,22 @@ impl Store {
     }
 
     fn setup(conn: Connection, path: Option<std::path::PathBuf>) -> Result<Store> {
+        // A file that is not a database fails at the first statement: name it.
+        let named = |error: StoreError| match (error, &path) {
+            (StoreError::Sql(error), Some(p)) => StoreError::Open {
+                path: p.display().to_string(),
+                error,
+            },
+            (error, _) => error,
+        };
+        Self::configure(&conn).map_err(named)?;
+        let mut store = Store { conn, path };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// The connection's settings, before the schema is read.
+    fn configure(conn: &Connection) -> Result<()> {
         // WAL with synchronous=NORMAL: a commit survives a process crash (the
         // case we must survive); only an OS crash may lose the last commits.
         // Larger pages suit append-mostly tables of JSON rows (takes effect on a new database).
@@ -137,9 +171,7 @@ impl Store {
         // back to 64 MiB.
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        let mut store = Store { conn, path };
-        schema::migrate(&mut store.conn)?;
-        Ok(store)
+        Ok(())
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -157,9 +189,9 @@ impl Store {
         let Some(path) = &self.path else {
             return Ok(None);
         };
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let conn = Connection::open(path).map_err(|error| StoreError::Open {
             path: path.display().to_string(),
-            source,
+            error,
         })?;
         // Ours never checkpoints by itself; closing it must not either
         // while the writer may still be at work.

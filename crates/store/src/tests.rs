@@ -108,6 +108,27 @@ fn cases_round_trip_and_reopen_keeps_them() {
 }
 
 #[test]
+fn errors_say_their_cause_once_in_their_text() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder cannot be opened as a database file.
+    let err = Store::open(dir.path()).err().unwrap();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains(&dir.path().display().to_string()), "{text}");
+    assert!(text.contains("unable to open database file"), "{text}");
+    // A file that is not a database fails at its first statement.
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+    assert!(err.to_string().contains("notes.db"), "{err}");
+    assert!(err.to_string().contains("not a database"), "{err}");
+    // SQLite's result code, which rusqlite gives only as a cause.
+    assert!(err.to_string().contains("Error code 26"), "{err}");
+}
+
+#[test]
 fn newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");

@@ -270,10 +270,18 @@ struct SchemesFile {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemeError {
+    // The parser's error is part of the text, not the source: a caller that
+    // prints the chain says it once.
     #[error("priority schemes: {0}")]
-    Parse(#[from] toml::de::Error),
+    Parse(toml::de::Error),
     #[error("priority scheme {0:?}: lodge_share {1} of rule {2:?} is not in [0, 1]")]
     Share(String, f64, String),
+}
+
+impl From<toml::de::Error> for SchemeError {
+    fn from(error: toml::de::Error) -> Self {
+        SchemeError::Parse(error)
+    }
 }
 
 /// All schemes, by id.

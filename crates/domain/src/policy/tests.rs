@@ -455,7 +455,10 @@ fn predicates_parse_and_reject() {
 #[test]
 fn scheme_file_errors_name_the_problem() {
     let bad = "[[scheme]]\nid = \"x\"\ntitle = \"t\"\neffective = \"2010-01-01\"\neligible = [\"removable\"]\nrules = [ { label = \"a\", detainer = \"I-247\", lodge_share = 1.0, all = [\"felon\"] } ]\n";
-    let err = Schemes::parse(bad).err().unwrap().to_string();
+    let err = Schemes::parse(bad).err().unwrap();
+    // The parser's reason is in the text, and said only there.
+    assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+    let err = err.to_string();
     assert!(
         err.contains("unknown predicate") && err.contains("felon"),
         "{err}"

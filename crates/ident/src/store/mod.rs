@@ -395,9 +395,9 @@ impl Gallery {
     /// Write the gallery to a file (through a temporary file and a rename,
     /// so that a crash leaves the old file or the new one, never half).
     pub fn save(&self, path: &Path) -> Result<(), IdentError> {
-        let io = |source| IdentError::Io {
+        let io = |error| IdentError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         // The whole name plus ".tmp": galleries differing only in their
         // extension must not share a temporary file.
@@ -418,9 +418,9 @@ impl Gallery {
     /// time), each piece's checksum taken while it is in cache. Nothing
     /// is used before the checksum is checked.
     pub fn load(path: &Path) -> Result<Gallery, IdentError> {
-        let io = |source| IdentError::Io {
+        let io = |error| IdentError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let mut f = std::fs::File::open(path).map_err(io)?;
         let size = f.metadata().map_err(io)?.len();
