@@ -262,6 +262,25 @@ fn json_output_says_what_the_table_says() {
             human.contains("a threshold at this score allows FMR"),
             "{human}"
         );
+        // Which root the pairing grew from, said both ways.
+        let roots = mate["roots"].as_array().unwrap();
+        let best: Vec<_> = roots.iter().filter(|r| r["best"] == true).collect();
+        assert_eq!(best.len(), 1, "{mate}");
+        assert_eq!(best[0]["pairs"], mate["paired"]);
+        let rank = roots.iter().position(|r| r["best"] == true).unwrap() + 1;
+        assert!(
+            human.contains(&format!(
+                "pairing grown from root {rank} of {} (probe minutia {}, candidate minutia {}",
+                roots.len(),
+                best[0]["probe"],
+                best[0]["candidate"]
+            )),
+            "{human}"
+        );
+        // Two impressions of one generated finger, placed by the pairing.
+        let placement = &mate["placement"];
+        assert!(placement["rotation_deg"].as_f64().unwrap().abs() <= 180.0);
+        assert_eq!(placement["translation"].as_array().unwrap().len(), 2);
 
         // A stranger: under the FMR 1 % threshold, so at least 1 %.
         let stranger = json(&["fp", "compare", &a, &other, "--profile", profile, "--json"]);

@@ -92,6 +92,62 @@ pub struct Comparison {
     /// example `type_agreement`), which the score does not use and a 1:N
     /// fusion can.
     pub kinds_agreeing: u32,
+    /// Every root a pairing was grown from, in the order tried (filled by
+    /// `Matcher::explain` only): why the best pairing won, or why none grew.
+    pub roots: Vec<RootTrial>,
+    /// Where the best pairing's rigid fit puts the probe on the candidate
+    /// (filled by `Matcher::explain` only, when a pairing scored).
+    pub placement: Option<Placement>,
+}
+
+/// One root of a comparison and the pairing grown from it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RootTrial {
+    /// The root pair: probe minutia, candidate minutia.
+    pub probe: u16,
+    pub candidate: u16,
+    /// Edge matches at the root pair, which ranked it among the roots.
+    pub votes: u16,
+    /// Minutia pairs of the pairing grown from it.
+    pub pairs: u32,
+    /// The pairing's strength, by which the best one is chosen
+    /// (confirmed pairs plus weighted cycle-closing edges).
+    pub strength: f32,
+    /// Whether this pairing is the one scored.
+    pub best: bool,
+}
+
+/// A rigid placement of the probe on the candidate, in image pixels (y
+/// down): candidate = rotate(probe) + translation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Placement {
+    /// Counter-clockwise as seen on the image (minutia directions' sense),
+    /// radians in (-pi, pi].
+    pub rotation: f32,
+    /// Where the probe's pixel (0, 0) lands on the candidate.
+    pub translation: (f32, f32),
+}
+
+impl Placement {
+    fn of(alignment: &Alignment) -> Placement {
+        // The alignment works with y up: image (x, y) is (x, -y) there.
+        let (x, y) = alignment.apply(0.0, 0.0);
+        let (cos, sin) = alignment.rotation();
+        Placement {
+            rotation: sin.atan2(cos),
+            translation: (x, -y),
+        }
+    }
+
+    /// Where a probe image pixel lands on the candidate image.
+    pub fn apply(&self, x: f32, y: f32) -> (f32, f32) {
+        let (sin, cos) = self.rotation.sin_cos();
+        // Counter-clockwise on an image whose y points down.
+        (
+            self.translation.0 + x * cos + y * sin,
+            self.translation.1 - x * sin + y * cos,
+        )
+    }
 }
 
 impl Comparison {
@@ -335,12 +391,28 @@ fn pair_and_score(
         tried += 1;
         let (a, b) = ((cell / n_b) as u16, (cell % n_b) as u16);
         let (evidence, fitted) = pair_from_root(probe, candidate, scratch, a, b, explain);
+        if explain {
+            best.roots.push(RootTrial {
+                probe: a,
+                candidate: b,
+                votes: scratch.votes[cell],
+                pairs: scratch.pairs.len() as u32,
+                strength: evidence.strength(),
+                best: false,
+            });
+        }
         for &(pa, pb) in &scratch.pairs {
             let cell = pa as usize * n_b + pb as usize;
             scratch.tried[cell] = true;
             scratch.tried_cells.push(cell as u32);
         }
         if evidence.strength() > best_evidence.strength() {
+            if explain {
+                let last = best.roots.len() - 1;
+                for (i, root) in best.roots.iter_mut().enumerate() {
+                    root.best = i == last;
+                }
+            }
             best_evidence = evidence;
             best_alignment = Some(fitted);
             best.pairs.clear();
@@ -374,6 +446,9 @@ fn pair_and_score(
     let Some(alignment) = best_alignment else {
         return best;
     };
+    if explain {
+        best.placement = Some(Placement::of(&alignment));
+    }
     let ((overlap_a, weight_a), (overlap_b, weight_b)) = overlap(probe, candidate, &alignment);
     best.score = scoring::score(&best_evidence, weight_a, weight_b);
     best.supporting_edges = best_evidence.cycle_edges;

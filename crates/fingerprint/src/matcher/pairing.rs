@@ -53,6 +53,11 @@ impl Alignment {
         )
     }
 
+    /// The rotation's (cos, sin).
+    pub(super) fn rotation(&self) -> (f32, f32) {
+        (self.cos, self.sin)
+    }
+
     /// The candidate point that `apply` maps to, back in the probe's frame.
     pub(super) fn invert(&self, x: f32, y: f32) -> (f32, f32) {
         let (dx, dy) = (x - self.candidate_root.0, y - self.candidate_root.1);

@@ -523,3 +523,70 @@ fn the_pairing_counts_its_pairs_and_those_of_one_kind() {
     assert_eq!(counted.score, matcher.compare(&prepared));
     assert_eq!(counted.score, explained.score);
 }
+
+#[test]
+fn explain_lists_every_root_tried_and_marks_the_scored_one() {
+    let finger = random_finger(21, 40);
+    let a = impression(&finger, 5, 0.0, (0.0, 0.0), 1.0, 0.15);
+    let b = impression(&finger, 7, 0.4, (25.0, -15.0), 1.04, 0.15);
+    let matcher = Matcher::new(&a);
+    let candidate = PreparedTemplate::new(&b);
+    let c = matcher.explain(&candidate);
+    assert!(
+        !c.roots.is_empty() && c.roots.len() <= MAX_ROOTS,
+        "{:?}",
+        c.roots
+    );
+    let best: Vec<_> = c.roots.iter().filter(|r| r.best).collect();
+    assert_eq!(best.len(), 1, "{:?}", c.roots);
+    assert_eq!(best[0].pairs, c.paired);
+    assert!(c.roots.iter().all(|r| r.strength <= best[0].strength));
+    // The first root tried has the most votes: roots go by votes.
+    assert!(c
+        .roots
+        .iter()
+        .all(|r| r.votes >= 2 && r.votes <= c.roots[0].votes));
+    // Each root is a pair the pairing could start from: both minutiae exist.
+    assert!(c.roots.iter().all(
+        |r| (r.probe as usize) < a.minutiae.len() && (r.candidate as usize) < b.minutiae.len()
+    ));
+    // The plain comparison gives the same score and lists nothing.
+    let counted = matcher.compare_counted(&candidate);
+    assert_eq!(counted.score, c.score);
+    assert!(counted.roots.is_empty() && counted.placement.is_none());
+}
+
+#[test]
+fn the_placement_is_the_move_between_the_impressions() {
+    for (seed, angle, shift) in [
+        (31u64, 0.3f32, (30.0f32, -20.0f32)),
+        (32, -0.5, (-15.0, 25.0)),
+        (33, 0.0, (10.0, 10.0)),
+    ] {
+        let finger = random_finger(seed, 40);
+        let moved = impression(&finger, seed, angle, shift, 1.0, 0.0);
+        let c = Matcher::new(&finger).explain(&PreparedTemplate::new(&moved));
+        let p = c.placement.expect("a genuine pairing is placed");
+        assert!(
+            prepared::angle_distance(p.rotation, angle) < 0.05,
+            "seed {seed}: rotation {} against {angle}",
+            p.rotation
+        );
+        // `impression` turns about (200, 200), then shifts.
+        let (x, y) = p.apply(200.0, 200.0);
+        assert!(
+            (x - 200.0 - shift.0).hypot(y - 200.0 - shift.1) < 3.0,
+            "seed {seed}: centre to ({x}, {y}), shift {shift:?}"
+        );
+        let (sin, cos) = angle.sin_cos();
+        let (x, y) = p.apply(300.0, 120.0);
+        let (ex, ey) = (
+            200.0 + 100.0 * cos - 80.0 * sin + shift.0,
+            200.0 - 100.0 * sin - 80.0 * cos + shift.1,
+        );
+        assert!(
+            (x - ex).hypot(y - ey) < 4.0,
+            "seed {seed}: ({x}, {y}) against ({ex}, {ey})"
+        );
+    }
+}

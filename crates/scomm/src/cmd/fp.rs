@@ -7,7 +7,7 @@ use clap::Subcommand;
 use scomm_fingerprint::extract::grid::Grid;
 use scomm_fingerprint::extract::{extract_stages_bytes_with, Profile};
 use scomm_fingerprint::formats::{decode_template, detect_template_format, TemplateFormat};
-use scomm_fingerprint::matcher::{calibration, Matcher, PreparedTemplate};
+use scomm_fingerprint::matcher::{calibration, Comparison, Matcher, PreparedTemplate};
 use scomm_fingerprint::{MinutiaKind, Template};
 
 #[derive(Subcommand)]
@@ -299,6 +299,11 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
             "kinds_compared": comparison.kinds_compared,
             "kinds_agreeing": comparison.kinds_agreeing,
             "pairs": comparison.pairs,
+            "roots": roots_json(&comparison),
+            "placement": comparison.placement.map(|p| serde_json::json!({
+                "rotation_deg": decimal(p.rotation.to_degrees()),
+                "translation": [decimal(p.translation.0), decimal(p.translation.1)],
+            })),
         });
         println!("{object}");
     } else {
@@ -316,6 +321,9 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
             comparison.tight_edges()
         );
         println!("{}", fmr_line(estimate));
+        if let Some(line) = pairing_line(&comparison) {
+            println!("{line}");
+        }
     }
     if let Some(out) = &args.dump {
         scomm_fingerprint::dump::write_pairing(
@@ -331,6 +339,46 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Every root tried, in order, with the pairing grown from it.
+fn roots_json(comparison: &Comparison) -> serde_json::Value {
+    comparison
+        .roots
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "probe": r.probe,
+                "candidate": r.candidate,
+                "votes": r.votes,
+                "pairs": r.pairs,
+                "strength": decimal(r.strength),
+                "best": r.best,
+            })
+        })
+        .collect()
+}
+
+/// Which root the scored pairing grew from, and where it places the probe.
+fn pairing_line(comparison: &Comparison) -> Option<String> {
+    let tried = comparison.roots.len();
+    let (rank, root) = comparison.roots.iter().enumerate().find(|(_, r)| r.best)?;
+    let mut line = format!(
+        "pairing grown from root {} of {tried} (probe minutia {}, candidate minutia {}, {} edge matches)",
+        rank + 1,
+        root.probe,
+        root.candidate,
+        root.votes
+    );
+    if let Some(p) = comparison.placement {
+        line += &format!(
+            "; probe turned {:.1} degrees, its (0, 0) at ({:.0}, {:.0})",
+            p.rotation.to_degrees(),
+            p.translation.0,
+            p.translation.1
+        );
+    }
+    Some(line)
 }
 
 /// An `f32` as the shortest decimal that reads back as it (JSON numbers are
