@@ -211,11 +211,15 @@ fn kind_colour(kind: MinutiaKind) -> Rgb {
     }
 }
 
+/// The line joining the root pair of the scored pairing.
+const ROOT_LINE: [u8; 3] = [255, 140, 0];
+
 /// Draw a comparison into one PNG: probe on the left, candidate on the
 /// right (each over its 500 ppi image when there is one), unpaired minutiae
 /// grey, paired ones in colour (red ending, green bifurcation) and joined
-/// by a line, so a person can check whether the pairing the score rests on
-/// is the true correspondence.
+/// by a line (orange for the root the pairing grew from, when the
+/// comparison was explained), so a person can check whether the pairing
+/// the score rests on is the true correspondence.
 pub fn write_pairing(
     probe: (&Template, Option<&Grid<u8>>),
     candidate: (&Template, Option<&Grid<u8>>),
@@ -252,19 +256,33 @@ pub fn write_pairing(
     for m in &candidate.0.minutiae {
         canvas.minutia(m, shift, [150, 150, 150]);
     }
-    for &(a, b) in &comparison.pairs {
+    // The pair the scored pairing grew from (known when the comparison was
+    // explained) is joined in orange, over the others.
+    let root = comparison
+        .roots
+        .iter()
+        .find(|r| r.best)
+        .map(|r| (r.probe, r.candidate));
+    let mut pairs = comparison.pairs.clone();
+    pairs.sort_by_key(|&pair| Some(pair) == root);
+    for (a, b) in pairs {
         let (Some(ma), Some(mb)) = (
             probe.0.minutiae.get(a as usize),
             candidate.0.minutiae.get(b as usize),
         ) else {
             continue;
         };
+        let colour = if Some((a, b)) == root {
+            ROOT_LINE
+        } else {
+            [60, 110, 255]
+        };
         canvas.line(
             ma.x as f32,
             ma.y as f32,
             mb.x as f32 + shift,
             mb.y as f32,
-            [60, 110, 255],
+            colour,
         );
         canvas.minutia(ma, 0.0, kind_colour(ma.kind));
         canvas.minutia(mb, shift, kind_colour(mb.kind));
@@ -328,5 +346,52 @@ mod tests {
         // The line joining the pair passes through its midpoint.
         let (mx, my) = ((20 + 108 + 30) / 2, (20 + 40) / 2);
         assert_eq!(pixel(mx, my), [60, 110, 255]);
+    }
+
+    #[test]
+    fn the_root_pair_is_joined_in_orange() {
+        let template = |minutiae| Template {
+            width: 100,
+            height: 100,
+            minutiae,
+            ..Default::default()
+        };
+        let probe = template(vec![
+            minutia(20, 20, MinutiaKind::Ending),
+            minutia(20, 70, MinutiaKind::Ending),
+        ]);
+        let candidate = template(vec![
+            minutia(40, 20, MinutiaKind::Ending),
+            minutia(40, 70, MinutiaKind::Ending),
+        ]);
+        let root = crate::matcher::RootTrial {
+            probe: 1,
+            candidate: 1,
+            votes: 3,
+            pairs: 2,
+            strength: 1.0,
+            best: true,
+        };
+        let comparison = Comparison {
+            pairs: vec![(1, 1), (0, 0)],
+            roots: vec![root],
+            ..Comparison::default()
+        };
+        let path = std::env::temp_dir().join(format!("scomm-root-{}.png", std::process::id()));
+        write_pairing((&probe, None), (&candidate, None), &comparison, &path).unwrap();
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut data = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut data).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let pixel = |x: usize, y: usize| {
+            let i = (y * info.width as usize + x) * 3;
+            [data[i], data[i + 1], data[i + 2]]
+        };
+        // Both lines are level; each one's middle is its colour.
+        let mx = (20 + 108 + 40) / 2;
+        assert_eq!(pixel(mx, 20), [60, 110, 255]);
+        assert_eq!(pixel(mx, 70), ROOT_LINE);
     }
 }
