@@ -113,7 +113,8 @@ pub struct RootTrial {
     /// The pairing's strength, by which the best one is chosen
     /// (confirmed pairs plus weighted cycle-closing edges).
     pub strength: f32,
-    /// Whether this pairing is the one scored.
+    /// Whether this is the strongest pairing, the one the score is taken
+    /// from (when it has fewer than two pairs the comparison scores 0).
     pub best: bool,
 }
 
