@@ -304,6 +304,17 @@ mod tests {
         }
     }
 
+    /// A picture written by `write_pairing`, read back and removed.
+    fn read_rgb(path: &std::path::Path) -> (png::OutputInfo, Vec<u8>) {
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut data = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut data).unwrap();
+        std::fs::remove_file(path).unwrap();
+        (info, data)
+    }
+
     #[test]
     fn pairing_picture_joins_paired_minutiae_and_greys_the_rest() {
         let probe = Template {
@@ -327,12 +338,7 @@ mod tests {
         };
         let path = std::env::temp_dir().join(format!("scomm-pairing-{}.png", std::process::id()));
         write_pairing((&probe, None), (&candidate, None), &comparison, &path).unwrap();
-        let decoder =
-            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
-        let mut reader = decoder.read_info().unwrap();
-        let mut data = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut data).unwrap();
-        std::fs::remove_file(&path).unwrap();
+        let (info, data) = read_rgb(&path);
         // Side by side with an 8 pixel gap; as tall as the taller finger.
         assert_eq!((info.width, info.height), (100 + 8 + 90, 120));
         let pixel = |x: usize, y: usize| {
@@ -379,12 +385,7 @@ mod tests {
         };
         let path = std::env::temp_dir().join(format!("scomm-root-{}.png", std::process::id()));
         write_pairing((&probe, None), (&candidate, None), &comparison, &path).unwrap();
-        let decoder =
-            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
-        let mut reader = decoder.read_info().unwrap();
-        let mut data = vec![0; reader.output_buffer_size().unwrap()];
-        let info = reader.next_frame(&mut data).unwrap();
-        std::fs::remove_file(&path).unwrap();
+        let (info, data) = read_rgb(&path);
         let pixel = |x: usize, y: usize| {
             let i = (y * info.width as usize + x) * 3;
             [data[i], data[i + 1], data[i + 2]]

@@ -393,27 +393,6 @@ pub struct FolderResult {
     pub mean_minutiae: f64,
 }
 
-/// The calling thread's CPU time, seconds: what it computed, not the time
-/// it waited while other processes had its core. On this project's 2-core
-/// machine, with one busy process beside `eval fvc`, wall-clock timing read
-/// FVC2002 DB2 at 19.5-27.9k comparisons/s per core and CPU time at
-/// 36.5-46.5k; on an idle machine the two read alike (BENCHMARKS.md).
-#[cfg(unix)]
-fn thread_cpu_seconds() -> Option<f64> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec for the call to fill.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    (status == 0).then(|| now.tv_sec as f64 + now.tv_nsec as f64 / 1e9)
-}
-
-#[cfg(not(unix))]
-fn thread_cpu_seconds() -> Option<f64> {
-    None
-}
-
 /// Comparing time after which a folder's speed is not measured again.
 pub const MIN_TIMED_SECONDS: f64 = 1.0;
 /// Most passes over a folder's comparisons for its speed.
@@ -577,15 +556,19 @@ pub fn evaluate_folder(
         let chunks: Vec<(Vec<f32>, f64)> = pairs
             .par_chunks(128)
             .map(|chunk| {
-                let start = (Instant::now(), thread_cpu_seconds());
+                // The thread's CPU time: what it computed, not the time it
+                // waited while other processes had its core. With one busy
+                // process beside `eval fvc` on this project's 2-core
+                // machine, wall time read FVC2002 DB2 at 19.5-27.9k
+                // comparisons/s per core and CPU time at 36.5-46.5k; idle,
+                // the two read alike (BENCHMARKS.md).
+                let start = (Instant::now(), cpu_time::ThreadTime::try_now().ok());
                 let scores: Vec<f32> = chunk
                     .iter()
                     .map(|&(i, j)| matchers[i].compare(&prepared[j]))
                     .collect();
-                let busy = match (start.1, thread_cpu_seconds()) {
-                    (Some(from), Some(to)) => to - from,
-                    _ => start.0.elapsed().as_secs_f64(),
-                };
+                let cpu = start.1.and_then(|t| t.try_elapsed().ok());
+                let busy = cpu.unwrap_or_else(|| start.0.elapsed()).as_secs_f64();
                 if report {
                     progress.advance(chunk.len());
                 }

@@ -79,13 +79,8 @@ pub struct RunCpu {
 /// nanosecond (`/proc/thread-self/schedstat`, read before, moves in 4 ms
 /// scheduler ticks). None where the clock cannot be read.
 fn thread_cpu_seconds() -> Option<f64> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec for the call to fill.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    (status == 0).then(|| now.tv_sec as f64 + now.tv_nsec as f64 / 1e9)
+    let now = cpu_time::ThreadTime::try_now().ok()?;
+    Some(now.as_duration().as_secs_f64())
 }
 
 impl Hub {

@@ -18,25 +18,13 @@ use scomm_ident::FingerPosition;
 
 const PASSES: usize = 15;
 
-/// This thread's CPU time, nanoseconds.
-fn cpu_ns() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec for the call to fill.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(status, 0, "the thread's CPU-time clock is readable");
-    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
-}
-
 /// Best of [`PASSES`] runs of `pass`, microseconds per finger.
 fn best_us(fingers: usize, mut pass: impl FnMut()) -> f64 {
     (0..PASSES)
         .map(|_| {
-            let start = cpu_ns();
+            let start = cpu_time::ThreadTime::now();
             pass();
-            (cpu_ns() - start) as f64 / 1e3 / fingers as f64
+            start.elapsed().as_secs_f64() * 1e6 / fingers as f64
         })
         .fold(f64::INFINITY, f64::min)
 }
