@@ -376,7 +376,8 @@ pub struct FolderResult {
     pub genuine: Vec<f32>,
     pub impostor: Vec<f32>,
     pub impostor_fvc: Vec<f32>,
-    /// Mean extraction time per image on one core (loading excluded).
+    /// Mean extraction time per image on one core (loading excluded), in
+    /// the extracting thread's CPU time.
     pub extract_ms: f64,
     /// Comparisons per second per core with prepared probes: the genuine
     /// and all-pairs impostor comparisons, run on every core and divided
@@ -527,9 +528,12 @@ pub fn evaluate_folder(
         .par_iter()
         .map(|s| {
             let image = load_sample(s)?;
-            let start = Instant::now();
+            // CPU time, as for the comparisons below: an image is extracted
+            // on one thread, and time waiting for a core is not extracting.
+            let start = (Instant::now(), cpu_time::ThreadTime::try_now().ok());
             let template = extract_image(s, &image, dpi, profile)?;
-            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            let cpu = start.1.and_then(|t| t.try_elapsed().ok());
+            let ms = cpu.unwrap_or_else(|| start.0.elapsed()).as_secs_f64() * 1000.0;
             progress.advance(1);
             Ok((template, ms))
         })
@@ -560,8 +564,8 @@ pub fn evaluate_folder(
                 // waited while other processes had its core. With one busy
                 // process beside `eval fvc` on this project's 2-core
                 // machine, wall time read FVC2002 DB2 at 19.5-27.9k
-                // comparisons/s per core and CPU time at 36.5-46.5k; idle,
-                // the two read alike (BENCHMARKS.md).
+                // comparisons/s per core in three runs and CPU time at
+                // 33.5-46.5k in five; idle, the two read alike (BENCHMARKS.md).
                 let start = (Instant::now(), cpu_time::ThreadTime::try_now().ok());
                 let scores: Vec<f32> = chunk
                     .iter()
