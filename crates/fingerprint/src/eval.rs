@@ -394,6 +394,26 @@ pub struct FolderResult {
     pub mean_minutiae: f64,
 }
 
+/// What `work` returns, and the seconds of this thread's CPU time it took
+/// (wall time where the thread has no CPU-time clock): what the thread
+/// computed, not the time it waited while other processes had its core.
+/// With one busy process beside `eval fvc` on this project's 2-core machine,
+/// wall time read FVC2002 DB2 at 19.5-27.9k comparisons/s per core in three
+/// runs and CPU time at 33.5-46.5k in five; idle, the two read alike
+/// (BENCHMARKS.md).
+fn busy_seconds<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    let start = (
+        std::time::Instant::now(),
+        cpu_time::ThreadTime::try_now().ok(),
+    );
+    let result = work();
+    let cpu = start.1.and_then(|t| t.try_elapsed().ok());
+    (
+        result,
+        cpu.unwrap_or_else(|| start.0.elapsed()).as_secs_f64(),
+    )
+}
+
 /// Comparing time after which a folder's speed is not measured again.
 pub const MIN_TIMED_SECONDS: f64 = 1.0;
 /// Most passes over a folder's comparisons for its speed.
@@ -504,7 +524,6 @@ pub fn evaluate_folder(
     progress: &dyn Progress,
 ) -> Result<FolderResult, EvalError> {
     use rayon::prelude::*;
-    use std::time::Instant;
 
     use crate::matcher::{Matcher, PreparedTemplate};
 
@@ -528,12 +547,11 @@ pub fn evaluate_folder(
         .par_iter()
         .map(|s| {
             let image = load_sample(s)?;
-            // CPU time, as for the comparisons below: an image is extracted
-            // on one thread, and time waiting for a core is not extracting.
-            let start = (Instant::now(), cpu_time::ThreadTime::try_now().ok());
-            let template = extract_image(s, &image, dpi, profile)?;
-            let cpu = start.1.and_then(|t| t.try_elapsed().ok());
-            let ms = cpu.unwrap_or_else(|| start.0.elapsed()).as_secs_f64() * 1000.0;
+            // An image is extracted on one thread: its CPU time is the
+            // extraction's.
+            let (template, seconds) = busy_seconds(|| extract_image(s, &image, dpi, profile));
+            let template = template?;
+            let ms = seconds * 1000.0;
             progress.advance(1);
             Ok((template, ms))
         })
@@ -560,19 +578,12 @@ pub fn evaluate_folder(
         let chunks: Vec<(Vec<f32>, f64)> = pairs
             .par_chunks(128)
             .map(|chunk| {
-                // The thread's CPU time: what it computed, not the time it
-                // waited while other processes had its core. With one busy
-                // process beside `eval fvc` on this project's 2-core
-                // machine, wall time read FVC2002 DB2 at 19.5-27.9k
-                // comparisons/s per core in three runs and CPU time at
-                // 33.5-46.5k in five; idle, the two read alike (BENCHMARKS.md).
-                let start = (Instant::now(), cpu_time::ThreadTime::try_now().ok());
-                let scores: Vec<f32> = chunk
-                    .iter()
-                    .map(|&(i, j)| matchers[i].compare(&prepared[j]))
-                    .collect();
-                let cpu = start.1.and_then(|t| t.try_elapsed().ok());
-                let busy = cpu.unwrap_or_else(|| start.0.elapsed()).as_secs_f64();
+                let (scores, busy) = busy_seconds(|| {
+                    chunk
+                        .iter()
+                        .map(|&(i, j)| matchers[i].compare(&prepared[j]))
+                        .collect::<Vec<f32>>()
+                });
                 if report {
                     progress.advance(chunk.len());
                 }

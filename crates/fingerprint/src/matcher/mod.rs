@@ -380,6 +380,8 @@ fn pair_and_score(
     let mut best = Comparison::default();
     let mut best_evidence = scoring::Evidence::default();
     let mut best_alignment: Option<Alignment> = None;
+    // Which of `best.roots` grew the best pairing (explain only).
+    let mut best_root = None;
     let mut tried = 0;
     for r in 0..keep {
         if tried == MAX_ROOTS {
@@ -408,12 +410,7 @@ fn pair_and_score(
             scratch.tried_cells.push(cell as u32);
         }
         if evidence.strength() > best_evidence.strength() {
-            if explain {
-                let last = best.roots.len() - 1;
-                for (i, root) in best.roots.iter_mut().enumerate() {
-                    root.best = i == last;
-                }
-            }
+            best_root = best.roots.len().checked_sub(1);
             best_evidence = evidence;
             best_alignment = Some(fitted);
             best.pairs.clear();
@@ -437,6 +434,9 @@ fn pair_and_score(
             scratch.parent_a[pa as usize] = UNPAIRED;
             scratch.support[pa as usize] = UNCONFIRMED;
         }
+    }
+    if let Some(i) = best_root {
+        best.roots[i].best = true;
     }
     for &cell in &scratch.tried_cells {
         scratch.tried[cell as usize] = false;
